@@ -1,0 +1,34 @@
+# Agent Portal: `make run` serves the demo, `make test` runs every suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+PYTEST_ARGS ?=
+
+.PHONY: run test test-deps bench-deps clean
+
+run: $(VENV)/.run-deps
+	$(FLASK) db upgrade
+	$(FLASK) seed --demo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.test-deps
+	scripts/install-test-dependencies
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(BIN)/python:
+	scripts/ensure-python-venv $(PYTHON)
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.test-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@ $(VENV)/.run-deps
+
+clean:
+	rm -rf $(VENV) test-results .pytest_cache *.egg-info

@@ -1,0 +1,103 @@
+"""The Agent Portal: agents, invoices, commissions, wallets and payouts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from portal.config import check_production_safety, load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; ``config`` overrides what the environment gives."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(load_config(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    check_production_safety(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    configure_logging(app)
+    register_extensions(app)
+    register_request_hooks(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    from portal.observability.logging import configure_logging as configure
+
+    configure(app.config["LOG_LEVEL"], app.config["LOG_JSON"])
+
+
+def register_extensions(app: Flask) -> None:
+    from portal import models  # noqa: F401  (every model mapped before the first query)
+    from portal.auth.sessions import load_user
+    from portal.extensions import csrf, db, login_manager, migrate
+    from portal.persistence import audit_trail  # noqa: F401  (registers the audit hook)
+    from portal.persistence.sqlite import configure_sqlite
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from portal.web.correlation import install_correlation_id
+    from portal.web.security_headers import install_security_headers
+
+    install_correlation_id(app)
+    install_security_headers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.agent_portal import bp as agent_portal_bp
+    from portal.auth import bp as auth_bp
+    from portal.dashboard import bp as dashboard_bp
+    from portal.system import bp as system_bp
+
+    app.register_blueprint(system_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
+    app.register_blueprint(agent_portal_bp, url_prefix="/portal/<slug>")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from portal.web.errors import install_error_pages
+
+    install_error_pages(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal.web.formatting import install_template_filters
+
+    install_template_filters(app)
+
+
+def register_cli(app: Flask) -> None:
+    from portal.cli import register_commands
+
+    register_commands(app)

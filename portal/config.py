@@ -1,0 +1,81 @@
+"""Configuration read from the environment, with safe defaults for a local run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration would make the application unsafe or unable to start."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgres://``/``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def default_database_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "portal.sqlite3")
+
+
+def engine_options(database_url: str) -> dict:
+    """Pool settings: fail fast when PostgreSQL is unreachable."""
+    if database_url.startswith("postgresql"):
+        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    return {}
+
+
+def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ if environ is None else environ
+    portal_env = env.get("PORTAL_ENV", "development")
+    if portal_env not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {portal_env!r}"
+        )
+    secret_key = env.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    database_url = normalise_database_url(
+        env.get("DATABASE_URL") or default_database_url(instance_path)
+    )
+    return {
+        "PORTAL_ENV": portal_env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+        "AUDIT_CHAIN_KEY": env.get("AUDIT_CHAIN_KEY", ""),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "LOG_JSON": env.get("LOG_JSON", "1") != "0",
+        "AGENTS_PER_PAGE": int(env.get("AGENTS_PER_PAGE", "25")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": portal_env == "production",
+        "REMEMBER_COOKIE_SECURE": portal_env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": portal_env == "production",
+    }
+
+
+def check_production_safety(config: Mapping) -> None:
+    """Refuse settings that are only acceptable on a developer's machine."""
+    if config.get("PORTAL_ENV") != "production":
+        return
+    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise ConfigurationError(
+            "SECRET_KEY is unset or the development default; set a long random "
+            "SECRET_KEY before running with PORTAL_ENV=production"
+        )
+    if len(config["SECRET_KEY"]) < 32:
+        raise ConfigurationError("SECRET_KEY must be at least 32 characters in production")
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        raise ConfigurationError(
+            "production needs PostgreSQL: set DATABASE_URL=postgresql://…"
+        )

@@ -1,0 +1,1 @@
+"""Domain values with no database: money, colours."""

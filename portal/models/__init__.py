@@ -1,0 +1,34 @@
+"""Every persisted entity of the domain."""
+
+from portal.models.agent import Agent, PortalAppearance, PortalLogo
+from portal.models.audit import AuditChainHead, AuditEvent
+from portal.models.base import Base
+from portal.models.billing import Invoice, Payment, Refund
+from portal.models.commission import Commission
+from portal.models.feature_flag import FeatureFlag
+from portal.models.notification import Notification
+from portal.models.setting import Setting
+from portal.models.summary import AgentFinancialSummary
+from portal.models.user import User
+from portal.models.wallet import Payout, Wallet, WalletTransaction
+
+__all__ = [
+    "Agent",
+    "AgentFinancialSummary",
+    "AuditChainHead",
+    "AuditEvent",
+    "Base",
+    "Commission",
+    "FeatureFlag",
+    "Invoice",
+    "Notification",
+    "Payment",
+    "Payout",
+    "PortalAppearance",
+    "PortalLogo",
+    "Refund",
+    "Setting",
+    "User",
+    "Wallet",
+    "WalletTransaction",
+]

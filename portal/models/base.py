@@ -1,0 +1,86 @@
+"""Declarative base, naming convention and column types shared by every model."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CURRENCY_LENGTH = 3
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite has no time zones and returns naive values; PostgreSQL returns
+    aware ones. Both come back as aware UTC so comparisons and audit hashes
+    agree across databases.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused: pass an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+JSONDocument = sa.JSON().with_variant(JSONB(), "postgresql")
+Money = sa.BigInteger
+
+
+class Base(DeclarativeBase):
+    """Base of every model: naming convention and audit declarations."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+    #: Inserts, updates and deletes of this entity are written to the audit trail.
+    __audited__: ClassVar[bool] = False
+    #: Columns never written to the audit trail in clear.
+    __audit_secret__: ClassVar[frozenset[str]] = frozenset()
+    #: Columns masked (``column -> masking function name``) before auditing.
+    __audit_masked__: ClassVar[dict[str, str]] = {}
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """SQL for a CHECK that ``column`` takes one of ``values``."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+def currency_check(column: str = "currency") -> sa.CheckConstraint:
+    return sa.CheckConstraint(
+        f"length({column}) = {CURRENCY_LENGTH} AND upper({column}) = {column}",
+        name=f"{column}_iso4217",
+    )

@@ -1,0 +1,38 @@
+"""Messages to agents or staff; bodies are masked before they are stored."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.models.base import Base, UTCDateTime, one_of, utcnow
+
+AUDIENCES = ("agent", "staff")
+
+
+class Notification(Base):
+    """An in-app message for one agent's users or for staff."""
+
+    __tablename__ = "notification"
+    __audited__ = True
+    __table_args__ = (
+        sa.CheckConstraint(one_of("audience", AUDIENCES), name="audience_known"),
+        sa.CheckConstraint(
+            "(audience = 'agent' AND agent_id IS NOT NULL) OR audience = 'staff'",
+            name="agent_notifications_name_the_agent",
+        ),
+        sa.Index("ix_notification_agent_read_at", "agent_id", "read_at"),
+        sa.Index("ix_notification_audience_created_at", "audience", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audience: Mapped[str] = mapped_column(sa.String(8))
+    agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agent.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    link: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

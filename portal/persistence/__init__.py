@@ -1,0 +1,1 @@
+"""Sessions, the unit of work, the audit trail and the repositories."""

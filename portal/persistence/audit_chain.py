@@ -1,0 +1,197 @@
+"""The keyed hash chain over audit events: append under a lock, verify end to end.
+
+Each event's hash is an HMAC-SHA256, keyed with a secret the database does not
+hold, over a canonical JSON serialisation of the event and the previous
+event's hash. A database writer can change or delete rows but cannot compute
+the hashes that would hide it. The chain head names the newest event (with its
+own MAC), so deleting the tail is detected too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from portal.models.audit import AuditChainHead, AuditEvent
+
+GENESIS_HASH = "0" * 64
+HASHED_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor",
+    "action",
+    "entity_type",
+    "entity_id",
+    "before",
+    "after",
+    "reason",
+    "command",
+    "correlation_id",
+    "request_ip",
+    "prev_hash",
+)
+
+
+def derive_chain_key(secret_key: str, configured: str = "") -> bytes:
+    """The chain key: ``AUDIT_CHAIN_KEY`` when set, else derived from ``SECRET_KEY``."""
+    if configured:
+        return configured.encode()
+    return hmac.new(secret_key.encode(), b"portal-audit-chain-v1", hashlib.sha256).digest()
+
+
+def _canonical_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    return value
+
+
+def canonical_bytes(event: dict[str, Any]) -> bytes:
+    """The exact bytes that are hashed: sorted keys, no spaces, UTF-8."""
+    document = {name: _canonical_value(event.get(name)) for name in HASHED_FIELDS}
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+
+
+def event_hash(key: bytes, event: dict[str, Any]) -> str:
+    return hmac.new(key, canonical_bytes(event), hashlib.sha256).hexdigest()
+
+
+def head_mac(key: bytes, last_seq: int, last_hash: str) -> str:
+    message = f"head:{last_seq}:{last_hash}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def append_events(connection: Connection, key: bytes, events: list[dict[str, Any]]) -> None:
+    """Chain ``events`` after the current head and insert them, in this transaction.
+
+    Updating the head row first takes its row lock (PostgreSQL) or the write
+    lock (SQLite), so concurrent transactions append one after the other.
+    """
+    if not events:
+        return
+    head_table = AuditChainHead.__table__
+    locked = connection.execute(
+        sa.update(head_table)
+        .where(head_table.c.id == 1)
+        .values(last_seq=head_table.c.last_seq)
+    )
+    if locked.rowcount == 0:
+        connection.execute(
+            sa.insert(head_table).values(
+                id=1, last_seq=0, last_hash=GENESIS_HASH, head_mac=""
+            )
+        )
+    last_seq, last_hash = connection.execute(
+        sa.select(head_table.c.last_seq, head_table.c.last_hash).where(head_table.c.id == 1)
+    ).one()
+    for event in events:
+        last_seq += 1
+        event["seq"] = last_seq
+        event["prev_hash"] = last_hash
+        event["hash"] = last_hash = event_hash(key, event)
+    connection.execute(sa.insert(AuditEvent.__table__), events)
+    connection.execute(
+        sa.update(head_table)
+        .where(head_table.c.id == 1)
+        .values(last_seq=last_seq, last_hash=last_hash, head_mac=head_mac(key, last_seq, last_hash))
+    )
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first place the chain does not hold."""
+
+    seq: int | None
+    event_id: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"audit event seq={self.seq} (id={self.event_id})" if self.seq else "chain head"
+        return f"{where}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    first_break: ChainBreak | None
+
+    @property
+    def holds(self) -> bool:
+        return self.first_break is None
+
+
+def verify_events(key: bytes, events: Iterable[dict[str, Any]], head: dict | None) -> ChainReport:
+    """Check every event's hash, its link to the previous one, and the head."""
+    expected_seq, previous_hash, checked = 1, GENESIS_HASH, 0
+    for event in events:
+        checked += 1
+        problem = None
+        if event["seq"] != expected_seq:
+            problem = (
+                f"expected seq {expected_seq}, found {event['seq']}: "
+                f"events {expected_seq}..{event['seq'] - 1} were deleted"
+            )
+        elif event["prev_hash"] != previous_hash:
+            problem = "prev_hash does not match the previous event: the chain was rewritten"
+        elif not hmac.compare_digest(event_hash(key, event), event["hash"]):
+            problem = "hash does not match the contents: the row was changed"
+        if problem:
+            return ChainReport(checked, ChainBreak(event["seq"], event["id"], problem))
+        expected_seq, previous_hash = event["seq"] + 1, event["hash"]
+    last_seq = expected_seq - 1
+    if head is None:
+        if last_seq:
+            return ChainReport(checked, ChainBreak(None, None, "the chain head row is missing"))
+        return ChainReport(checked, None)
+    if head["last_seq"] != last_seq or head["last_hash"] != previous_hash:
+        return ChainReport(
+            checked,
+            ChainBreak(
+                None,
+                None,
+                f"head names seq {head['last_seq']} but the last event is seq {last_seq}: "
+                "events after it were deleted",
+            ),
+        )
+    if last_seq and not hmac.compare_digest(
+        head_mac(key, head["last_seq"], head["last_hash"]), head["head_mac"]
+    ):
+        return ChainReport(checked, ChainBreak(None, None, "the head's MAC does not match"))
+    return ChainReport(checked, None)
+
+
+def verify_chain(session: Session, key: bytes, batch_size: int = 2000) -> ChainReport:
+    """Verify the stored chain up to its head, reading it in batches.
+
+    The head is read first: events appended while the check runs lie beyond
+    it and are left for the next run, so a busy system gives no false alarm.
+    """
+    head_table = AuditChainHead.__table__
+    head_row = session.execute(sa.select(head_table).where(head_table.c.id == 1)).mappings().first()
+    head = dict(head_row) if head_row else None
+    if head is None:
+        last_event = session.execute(sa.select(sa.func.max(AuditEvent.seq))).scalar()
+        head_seq = last_event or 0
+    else:
+        head_seq = head["last_seq"]
+    table = AuditEvent.__table__
+    result = session.execute(
+        sa.select(table)
+        .where(table.c.seq <= head_seq)
+        .order_by(table.c.seq)
+        .execution_options(yield_per=batch_size)
+    )
+    try:
+        return verify_events(key, (dict(row) for row in result.mappings()), head)
+    finally:
+        result.close()

@@ -1,0 +1,145 @@
+"""The unit of work: one transaction per command, committed in one place.
+
+Repositories add and change rows through ``uow.session`` and never commit.
+Leaving the ``with`` block without :meth:`UnitOfWork.commit` rolls everything
+back. Every commit writes one structured log line; post-commit hooks (e-mail,
+webhooks) run only after the commit succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Self
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
+
+from portal.observability.correlation import current_correlation_id, new_correlation_id
+
+logger = logging.getLogger("portal.unit_of_work")
+
+_active: ContextVar[UnitOfWork | None] = ContextVar("active_unit_of_work", default=None)
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who a change is made by: a user, or the system itself."""
+
+    kind: str
+    identifier: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.identifier}"
+
+    @classmethod
+    def user(cls, user_id: int) -> Actor:
+        return cls("user", str(user_id))
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        return cls("system", name)
+
+
+class UnitOfWorkError(RuntimeError):
+    """The unit of work was used in a way that could lose or leak changes."""
+
+
+class UnitOfWork:
+    """Own a session's transaction for one named command."""
+
+    def __init__(
+        self,
+        session: Session | scoped_session,
+        *,
+        command: str,
+        actor: Actor,
+        correlation_id: str | None = None,
+        request_ip: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.session: Session = session() if isinstance(session, scoped_session) else session
+        self.command = command
+        self.actor = actor
+        self.correlation_id = correlation_id or current_correlation_id() or new_correlation_id()
+        self.request_ip = request_ip
+        self.reason = reason
+        self.rows_written = 0
+        self.committed = False
+        self._post_commit: list[Callable[[], None]] = []
+        self._started: float | None = None
+        self._token = None
+
+    def __enter__(self) -> Self:
+        if _active.get() is not None:
+            raise UnitOfWorkError(
+                f"{self.command!r} started inside {_active.get().command!r}: units of work do not nest"
+            )
+        if self.session.new or self.session.dirty or self.session.deleted:
+            raise UnitOfWorkError("the session holds changes made outside a unit of work")
+        if self.session.in_transaction():
+            # End the request's read transaction so this command sees fresh data.
+            self.session.rollback()
+        self.session.begin()
+        self.session.info["unit_of_work"] = self
+        self._token = _active.set(self)
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if not self.committed:
+                self.session.rollback()
+        finally:
+            self.session.info.pop("unit_of_work", None)
+            _active.reset(self._token)
+
+    def add_post_commit_hook(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once this unit of work has committed, never before."""
+        self._post_commit.append(hook)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def commit(self) -> None:
+        if self.committed:
+            raise UnitOfWorkError(f"{self.command!r} was already committed")
+        self.session.commit()
+        self.committed = True
+        logger.info(
+            "unit of work committed",
+            extra={
+                "event": "uow.commit",
+                "command": self.command,
+                "actor": str(self.actor),
+                "correlation_id": self.correlation_id,
+                "duration_ms": round((time.perf_counter() - self._started) * 1000, 3),
+                "rows_written": self.rows_written,
+            },
+        )
+        for hook in self._post_commit:
+            try:
+                hook()
+            except Exception:
+                logger.exception(
+                    "post-commit hook failed", extra={"command": self.command, "hook": repr(hook)}
+                )
+
+
+def active_unit_of_work() -> UnitOfWork | None:
+    """The unit of work running in this context, if any."""
+    return _active.get()
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _count_rows_written(conn, cursor, statement, parameters, context, executemany) -> None:
+    uow = _active.get()
+    if uow is None or cursor.rowcount is None or cursor.rowcount < 0:
+        return
+    if statement.lstrip()[:6].upper().startswith(_WRITE_VERBS):
+        uow.rows_written += cursor.rowcount

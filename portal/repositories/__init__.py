@@ -1,0 +1,1 @@
+"""Read-model repositories return plain dataclasses; write-model ones never commit."""

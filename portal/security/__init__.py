@@ -1,0 +1,1 @@
+"""Passwords, masking and (later) secret settings."""

@@ -1,0 +1,164 @@
+"""Generated data at scale for benchmarks: bulk inserts, consistent with every invariant."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portal.domain.money import apply_rate_half_up
+from portal.models import Agent, Commission, Invoice, Payment, Wallet, WalletTransaction
+from portal.models.base import utcnow
+from portal.persistence.audit_trail import record_event
+from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.services.financial_summary import rebuild_summaries
+
+INVOICES_PER_AGENT = 10
+CURRENCIES = ("EUR", "USD", "GBP")
+STATUS_WEIGHTS = (("paid", 5), ("partially_paid", 2), ("issued", 2), ("draft", 1), ("void", 1))
+BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class ScaleReport:
+    agents: int
+    invoices: int
+    payments: int
+    commissions: int
+    ledger_entries: int
+
+
+def _insert_returning_ids(session: Session, model, rows: list[dict]) -> list[int]:
+    ids: list[int] = []
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start:start + BATCH]
+        result = session.execute(
+            sa.insert(model).returning(model.id, sort_by_parameter_order=True), chunk
+        )
+        ids.extend(result.scalars())
+    return ids
+
+
+def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id: str | None = None) -> ScaleReport:
+    """Add ``agents`` agents, each with invoices, payments, commissions and a funded wallet."""
+    if agents < 1:
+        raise ValueError("the number of agents must be at least 1")
+    rng = random.Random(seed)
+    statuses = [status for status, weight in STATUS_WEIGHTS for _ in range(weight)]
+    now = utcnow()
+    with UnitOfWork(session, command="seed_scale", actor=Actor.system("seed"), correlation_id=correlation_id) as uow:
+        first = (session.scalar(sa.select(sa.func.max(Agent.id))) or 0) + 1
+        agent_rows = [
+            {
+                "slug": f"agent-{first + i:06d}",
+                "name": f"Scale Agent {first + i:06d}",
+                "email": f"agent{first + i}@scale.example",
+                "phone": None,
+                "status": "active",
+                "commission_rate_bps": rng.choice((500, 750, 1000, 1250, 1500)),
+                "currency": rng.choice(CURRENCIES),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(agents)
+        ]
+        agent_ids = _insert_returning_ids(session, Agent, agent_rows)
+        wallet_ids = _insert_returning_ids(
+            session,
+            Wallet,
+            [
+                {"agent_id": agent_id, "currency": row["currency"], "available_minor": 0,
+                 "held_minor": 0, "version": 1, "updated_at": now}
+                for agent_id, row in zip(agent_ids, agent_rows, strict=True)
+            ],
+        )
+        invoice_rows, payment_specs = [], []
+        for agent_id, row in zip(agent_ids, agent_rows, strict=True):
+            for n in range(INVOICES_PER_AGENT):
+                status = rng.choice(statuses)
+                amount = rng.randrange(5_000, 500_000)
+                paid = {"paid": amount, "partially_paid": amount * rng.randrange(10, 90) // 100}.get(status, 0)
+                issued = now - timedelta(days=rng.randrange(1, 365))
+                invoice_rows.append(
+                    {
+                        "agent_id": agent_id, "number": f"S{agent_id:07d}-{n:03d}",
+                        "customer_name": f"Customer {n}", "customer_email": None, "description": "",
+                        "amount_minor": amount, "paid_minor": paid, "currency": row["currency"],
+                        "due_date": (issued + timedelta(days=30)).date(), "status": status,
+                        "issued_at": None if status == "draft" else issued,
+                        "voided_at": issued if status == "void" else None,
+                        "created_at": issued, "updated_at": issued,
+                    }
+                )
+                payment_specs.append((agent_id, row, paid, issued))
+        invoice_ids = _insert_returning_ids(session, Invoice, invoice_rows)
+
+        payment_rows, commission_specs = [], []
+        for invoice_id, (agent_id, row, paid, issued) in zip(invoice_ids, payment_specs, strict=True):
+            if not paid:
+                continue
+            received = issued + timedelta(days=rng.randrange(0, 20))
+            payment_rows.append(
+                {
+                    "invoice_id": invoice_id, "agent_id": agent_id, "amount_minor": paid, "refunded_minor": 0,
+                    "currency": row["currency"], "method": "card", "instrument_last4": f"{rng.randrange(10_000):04d}",
+                    "external_reference": None, "idempotency_key": f"scale-payment-{invoice_id}",
+                    "status": "succeeded", "received_at": received, "recorded_by": "system:seed",
+                }
+            )
+            commission_specs.append((agent_id, row, paid, received))
+        payment_ids = _insert_returning_ids(session, Payment, payment_rows)
+
+        commission_rows = []
+        for payment_id, (agent_id, row, paid, received) in zip(payment_ids, commission_specs, strict=True):
+            credited = received < now - timedelta(days=30)
+            commission_rows.append(
+                {
+                    "agent_id": agent_id, "payment_id": payment_id, "refund_id": None, "kind": "commission",
+                    "rate_bps": row["commission_rate_bps"], "base_amount_minor": paid,
+                    "amount_minor": apply_rate_half_up(paid, row["commission_rate_bps"]),
+                    "currency": row["currency"], "status": "credited" if credited else "pending",
+                    "created_at": received, "approved_at": received if credited else None,
+                    "approved_by": "system:seed" if credited else None,
+                    "credited_at": received if credited else None,
+                }
+            )
+        commission_ids = _insert_returning_ids(session, Commission, commission_rows)
+
+        wallet_of = dict(zip(agent_ids, wallet_ids, strict=True))
+        balances: dict[int, int] = {}
+        ledger_rows = []
+        for commission_id, commission in sorted(
+            zip(commission_ids, commission_rows, strict=True), key=lambda pair: pair[1]["credited_at"] or now
+        ):
+            if commission["status"] != "credited" or commission["amount_minor"] == 0:
+                continue
+            wallet_id = wallet_of[commission["agent_id"]]
+            balances[wallet_id] = balances.get(wallet_id, 0) + commission["amount_minor"]
+            ledger_rows.append(
+                {
+                    "wallet_id": wallet_id, "agent_id": commission["agent_id"], "kind": "commission_credit",
+                    "currency": commission["currency"], "available_delta_minor": commission["amount_minor"],
+                    "held_delta_minor": 0, "available_after_minor": balances[wallet_id], "held_after_minor": 0,
+                    "idempotency_key": f"scale-credit-{commission_id}", "source_type": "commission",
+                    "source_id": commission_id, "reason": None, "actor": "system:seed",
+                    "correlation_id": uow.correlation_id, "created_at": commission["credited_at"],
+                }
+            )
+        for start in range(0, len(ledger_rows), BATCH):
+            session.execute(sa.insert(WalletTransaction), ledger_rows[start:start + BATCH])
+        wallet_table = Wallet.__table__
+        session.execute(
+            sa.update(wallet_table)
+            .where(wallet_table.c.id == sa.bindparam("wallet_id"))
+            .values(available_minor=sa.bindparam("balance")),
+            [{"wallet_id": wallet_id, "balance": balance} for wallet_id, balance in balances.items()],
+        )
+        rebuild_summaries(session, agent_ids)
+        report = ScaleReport(len(agent_ids), len(invoice_ids), len(payment_ids), len(commission_ids), len(ledger_rows))
+        record_event(uow, "bulk_insert", "ScaleSeed", f"{agent_ids[0]}-{agent_ids[-1]}", after=report.__dict__)
+        uow.commit()
+    return report

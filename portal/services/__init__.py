@@ -1,0 +1,1 @@
+"""Commands that change state, each one unit of work."""

@@ -1,0 +1,26 @@
+"""Give every request a correlation id and echo it in the response."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, g, request
+
+from portal.observability.correlation import bind_correlation_id, clear_correlation_id
+
+HEADER = "X-Request-ID"
+
+
+def install_correlation_id(app: Flask) -> None:
+    @app.before_request
+    def _bind() -> None:
+        g.correlation_id = bind_correlation_id(request.headers.get(HEADER))
+
+    @app.after_request
+    def _echo(response: Response) -> Response:
+        correlation_id = g.get("correlation_id")
+        if correlation_id:
+            response.headers[HEADER] = correlation_id
+        return response
+
+    @app.teardown_request
+    def _clear(exc: BaseException | None) -> None:
+        clear_correlation_id()

@@ -1,0 +1,62 @@
+"""Template filters: money, dates and rates in the viewer's locale, times in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_percent
+from flask import Flask, g, has_request_context, request
+from markupsafe import Markup, escape
+
+from portal.domain.money import to_major
+
+SUPPORTED_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR")
+DEFAULT_LOCALE = "en_US"
+
+
+def viewer_locale() -> str:
+    """The best of our locales for the browser's Accept-Language."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    if "locale" not in g:
+        offered = [code.replace("_", "-") for code in SUPPORTED_LOCALES]
+        best = request.accept_languages.best_match(offered)
+        g.locale = best.replace("-", "_") if best else DEFAULT_LOCALE
+    return g.locale
+
+
+def format_money(amount_minor: int, currency: str) -> str:
+    return format_currency(to_major(amount_minor, currency), currency, locale=viewer_locale())
+
+
+def money_markup(amount_minor: int | None, currency: str) -> Markup:
+    """Money as HTML: negative amounts carry a class and keep their minus sign."""
+    if amount_minor is None:
+        return Markup('<span class="money money--none">—</span>')
+    css = "money money--negative" if amount_minor < 0 else "money"
+    return Markup(f'<span class="{css}">{escape(format_money(amount_minor, currency))}</span>')
+
+
+def format_utc(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return format_datetime(value.astimezone(UTC), "medium", tzinfo=UTC, locale=viewer_locale()) + " UTC"
+
+
+def format_day(value: date | None) -> str:
+    if value is None:
+        return "—"
+    return format_date(value, "medium", locale=viewer_locale())
+
+
+def format_rate(rate_bps: int) -> str:
+    return format_percent(Decimal(rate_bps) / Decimal(10_000), "#,##0.##%", locale=viewer_locale())
+
+
+def install_template_filters(app: Flask) -> None:
+    app.add_template_filter(money_markup, "money")
+    app.add_template_filter(format_utc, "utc")
+    app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_rate, "rate")

@@ -1,0 +1,30 @@
+"""One place that decides between a full page and an htmx fragment."""
+
+from __future__ import annotations
+
+from flask import Response, make_response, redirect, render_template, request
+
+
+def wants_fragment() -> bool:
+    """A fragment only for htmx requests that are not restoring history."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render_page(page: str, fragment: str, **context) -> Response:
+    """Render ``fragment`` alone for htmx, else the full ``page`` that includes it."""
+    template = fragment if wants_fragment() else page
+    response = make_response(render_template(template, **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+def redirect_after_post(location: str) -> Response:
+    """Answer a successful POST: ``HX-Redirect`` for htmx, else 303 See Other."""
+    if request.headers.get("HX-Request") == "true":
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location, code=303)

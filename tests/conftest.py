@@ -1,0 +1,129 @@
+"""Fixtures shared by every suite: databases, the app, per-test isolation, factories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from portal import create_app
+from portal.extensions import db
+from tests.support.factories import Factories
+from tests.support.postgres import DatabaseFactory, PostgresUnavailable, find_server
+from tests.support.required import part_missing
+
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hmac"
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[DatabaseFactory]:
+    """Creates throw-away PostgreSQL databases; every one is dropped when the run ends."""
+    try:
+        server_url, cluster = find_server()
+    except PostgresUnavailable as error:
+        part_missing(
+            "PostgreSQL",
+            f"{error}. Start a server on 127.0.0.1:5432, set TEST_DATABASE_URL, "
+            "or install the server binaries (apt-get install postgresql).",
+        )
+    factory = DatabaseFactory(server_url)
+    yield factory
+    factory.drop_all()
+    if cluster is not None:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_databases(tmp_path_factory: pytest.TempPathFactory):
+    """Creates throw-away SQLite database files."""
+    directory = tmp_path_factory.mktemp("sqlite")
+    counter = iter(range(1, 10_000))
+
+    def create() -> str:
+        return f"sqlite:///{directory / f'portal-{next(counter)}.sqlite3'}"
+
+    return create
+
+
+def make_app(database_url: str, instance_path: Path, **overrides) -> Flask:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "LOG_JSON": True,
+        **overrides,
+    }
+    if database_url.startswith("postgresql"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"connect_timeout": 5}}
+    else:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    app = create_app(config)
+    app.instance_path = str(instance_path)
+    return app
+
+
+def migrated_app(database_url: str, instance_path: Path) -> Iterator[Flask]:
+    app = make_app(database_url, instance_path)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_app(sqlite_databases, tmp_path_factory) -> Iterator[Flask]:
+    yield from migrated_app(sqlite_databases(), tmp_path_factory.mktemp("instance-sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_app(postgres_databases, tmp_path_factory) -> Iterator[Flask]:
+    yield from migrated_app(postgres_databases.create(), tmp_path_factory.mktemp("instance-pg"))
+
+
+class _OneSessionPerTest(scoped_session):
+    """The test and the requests it makes share one session, so savepoints nest in order.
+
+    At the end of each request the session is closed (its read savepoint rolled
+    back, as production ends a request's read transaction) but kept.
+    """
+
+    def remove(self) -> None:
+        if self.registry.has():
+            self.registry().close()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    """The test's own state: everything runs in one outer transaction, rolled back at the end.
+
+    The session joins it with savepoints, so a unit of work's commit and
+    rollback behave as they do in production, and nothing leaks into the next
+    test. No application context stays pushed: requests made by the test
+    client must each get their own, as in production (``g`` included).
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    db.session = _OneSessionPerTest(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=lambda: "test",
+    )
+    try:
+        yield db.session()
+    finally:
+        db.session().close()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def make(app: Flask, db_session: Session) -> Factories:
+    """Factories that build valid domain rows through units of work."""
+    return Factories(app, db_session)

@@ -1,0 +1,148 @@
+"""Every change to an audited entity leaves a chained, masked audit event."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.models import Agent, AuditEvent, Setting, User
+from portal.persistence.audit_chain import verify_chain
+from portal.persistence.audit_trail import SECRET_PLACEHOLDER, chain_key, record_event
+from portal.persistence.unit_of_work import Actor, UnitOfWork
+
+ACTOR = Actor.user(7)
+
+
+def _events_for(session, entity_type: str, entity_id) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == str(entity_id))
+            .order_by(AuditEvent.seq)
+        )
+    )
+
+
+def test_insert_update_delete_each_leave_an_event_with_before_and_after(db_session):
+    with UnitOfWork(db_session, command="create", actor=ACTOR, correlation_id="corr-audit-01") as uow:
+        agent = Agent(slug="audited", name="Audited", email="owner@audited.example",
+                      phone="+44 20 7946 0958", commission_rate_bps=900, currency="EUR")
+        db_session.add(agent)
+        uow.flush()
+        agent_id = agent.id
+        uow.commit()
+    with UnitOfWork(db_session, command="suspend", actor=ACTOR, reason="fraud check") as uow:
+        agent = db_session.get(Agent, agent_id)
+        agent.status = "suspended"
+        uow.commit()
+    with UnitOfWork(db_session, command="remove", actor=ACTOR) as uow:
+        db_session.delete(db_session.get(Agent, agent_id))
+        uow.commit()
+
+    insert, update, delete = _events_for(db_session, "Agent", agent_id)
+    assert insert.action == "insert" and insert.before is None
+    assert insert.after["slug"] == "audited" and insert.after["commission_rate_bps"] == 900
+    assert insert.correlation_id == "corr-audit-01" and insert.actor == "user:7"
+    assert update.action == "update" and update.reason == "fraud check"
+    assert update.before == {"status": "active"}
+    assert update.after["status"] == "suspended"
+    assert delete.action == "delete" and delete.after is None and delete.before["status"] == "suspended"
+    assert insert.occurred_at.tzinfo is not None
+
+
+def test_contact_details_are_masked_and_secrets_never_in_clear(db_session):
+    with UnitOfWork(db_session, command="create", actor=ACTOR) as uow:
+        agent = Agent(slug="masked", name="Masked", email="jane.doe@example.com",
+                      phone="+1 415 555 0199", commission_rate_bps=900, currency="USD")
+        user = User(email="jane.doe@example.com", full_name="Jane", role="admin",
+                    password_hash="$argon2id$v=19$secret-hash")
+        setting = Setting(name="smtp_password", is_secret=True, ciphertext="v1:opaque-ciphertext",
+                          key_version="local:1", updated_by="user:7")
+        db_session.add_all([agent, user, setting])
+        uow.flush()
+        ids = agent.id, user.id
+        uow.commit()
+    agent_event = _events_for(db_session, "Agent", ids[0])[0]
+    user_event = _events_for(db_session, "User", ids[1])[0]
+    setting_event = _events_for(db_session, "Setting", "smtp_password")[0]
+    assert agent_event.after["email"] == "j***@e***.com"
+    assert agent_event.after["phone"] == "***0199"
+    assert user_event.after["password_hash"] == SECRET_PLACEHOLDER
+    assert setting_event.after["ciphertext"] == SECRET_PLACEHOLDER
+    stored = db_session.execute(sa.text("SELECT before, after FROM audit_event")).all()
+    dumped = repr(stored)
+    for secret in ("jane.doe", "415 555 0199", "secret-hash", "opaque-ciphertext"):
+        assert secret not in dumped
+
+
+def test_events_chain_and_verify(db_session, app):
+    with UnitOfWork(db_session, command="many", actor=ACTOR) as uow:
+        db_session.add_all(
+            Agent(slug=f"chain-{n}", name=f"C{n}", email=f"c{n}@example.com", commission_rate_bps=1, currency="EUR")
+            for n in range(5)
+        )
+        uow.commit()
+    events = list(db_session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq)))
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:]))
+    report = verify_chain(db_session, chain_key())
+    assert report.holds and report.checked == len(events) >= 5
+
+
+def test_explicit_events_join_the_chain(db_session):
+    with UnitOfWork(db_session, command="reveal_setting", actor=ACTOR, reason="support ticket 12") as uow:
+        record_event(uow, "reveal", "Setting", "smtp_password")
+        uow.commit()
+    event = _events_for(db_session, "Setting", "smtp_password")[-1]
+    assert (event.action, event.reason, event.command) == ("reveal", "support ticket 12", "reveal_setting")
+    assert verify_chain(db_session, chain_key()).holds
+
+
+def _seed_events(db_session, count: int = 3) -> list[int]:
+    with UnitOfWork(db_session, command="seed", actor=ACTOR) as uow:
+        db_session.add_all(
+            Agent(slug=f"t-{n}", name=f"T{n}", email=f"t{n}@example.com", commission_rate_bps=1, currency="EUR")
+            for n in range(count)
+        )
+        uow.commit()
+    return list(db_session.scalars(sa.select(AuditEvent.seq).order_by(AuditEvent.seq)))
+
+
+def test_verify_cli_passes_then_names_an_edited_event(db_session, app):
+    seqs = _seed_events(db_session)
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["audit", "verify"])
+    assert ok.exit_code == 0, ok.output
+    assert f"{len(seqs)} events verified" in ok.output
+
+    db_session.execute(sa.text("UPDATE audit_event SET actor = 'user:999' WHERE seq = :seq"), {"seq": seqs[1]})
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1
+    assert f"seq={seqs[1]}" in broken.output and "changed" in broken.output
+
+
+def test_verify_detects_a_deleted_event(db_session, app):
+    seqs = _seed_events(db_session)
+    db_session.execute(sa.text("DELETE FROM audit_event WHERE seq = :seq"), {"seq": seqs[0]})
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"seq={seqs[1]}" in result.output and "deleted" in result.output
+
+
+def test_verify_detects_a_deleted_tail(db_session, app):
+    seqs = _seed_events(db_session)
+    db_session.execute(sa.text("DELETE FROM audit_event WHERE seq = :seq"), {"seq": seqs[-1]})
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "deleted" in result.output
+
+
+def test_audit_rows_cannot_be_changed_through_the_orm(db_session):
+    import pytest
+
+    from portal.persistence.unit_of_work import UnitOfWorkError
+
+    _seed_events(db_session, 1)
+    with UnitOfWork(db_session, command="tamper", actor=ACTOR):
+        event = db_session.scalars(sa.select(AuditEvent)).first()
+        event.actor = "user:0"
+        with pytest.raises(UnitOfWorkError, match="append-only"):
+            db_session.flush()

@@ -1,0 +1,101 @@
+"""Demo data is complete and idempotent; scale data is consistent and quick to make."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.models import (
+    Agent,
+    AgentFinancialSummary,
+    Invoice,
+    Payment,
+    PortalAppearance,
+    User,
+    Wallet,
+    WalletTransaction,
+)
+from portal.models.billing import INVOICE_STATUSES
+from portal.persistence.audit_chain import verify_chain
+from portal.persistence.audit_trail import chain_key
+from portal.seed.demo import load_demo_data
+from portal.seed.scale import INVOICES_PER_AGENT, load_scale_data
+from portal.services.financial_summary import compute_summaries
+
+
+def _row_counts(session) -> dict[str, int]:
+    return {
+        model.__name__: session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Agent, User, Invoice, Payment, WalletTransaction)
+    }
+
+
+def test_demo_data_has_every_role_three_branded_agents_and_every_invoice_status(db_session):
+    assert load_demo_data(db_session) is True
+    roles = set(db_session.scalars(sa.select(User.role)))
+    assert roles == {"admin", "finance", "viewer", "agent"}
+    appearances = db_session.execute(
+        sa.select(PortalAppearance.primary_color, PortalAppearance.display_name)
+    ).all()
+    assert len(appearances) == 3 and len({a.primary_color for a in appearances}) == 3
+    assert set(db_session.scalars(sa.select(Invoice.status))) == set(INVOICE_STATUSES)
+    assert db_session.scalar(sa.select(sa.func.count(Payment.id))) >= 3
+    agent_users = db_session.scalar(sa.select(sa.func.count(User.id)).where(User.role == "agent"))
+    assert agent_users == 3
+
+
+def test_demo_data_loads_once(db_session):
+    load_demo_data(db_session)
+    counts = _row_counts(db_session)
+    assert load_demo_data(db_session) is False
+    assert _row_counts(db_session) == counts
+
+
+def test_demo_data_is_audited_and_consistent(db_session):
+    load_demo_data(db_session)
+    assert verify_chain(db_session, chain_key()).holds
+    _assert_consistent(db_session)
+
+
+def test_scale_data_is_consistent_with_every_invariant(db_session):
+    report = load_scale_data(db_session, 25, seed=3)
+    assert report.agents == 25 and report.invoices == 25 * INVOICES_PER_AGENT
+    assert report.payments > 0 and report.ledger_entries > 0
+    _assert_consistent(db_session)
+    assert verify_chain(db_session, chain_key()).holds
+
+
+def test_scale_data_can_be_added_twice(db_session):
+    load_scale_data(db_session, 3)
+    load_scale_data(db_session, 3)
+    assert db_session.scalar(sa.select(sa.func.count(Agent.id))) == 6
+
+
+def _assert_consistent(session) -> None:
+    # invariant 1: wallet balances equal the sums of their ledger entries
+    for wallet in session.scalars(sa.select(Wallet)):
+        available, held = session.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(WalletTransaction.available_delta_minor), 0),
+                sa.func.coalesce(sa.func.sum(WalletTransaction.held_delta_minor), 0),
+            ).where(WalletTransaction.wallet_id == wallet.id)
+        ).one()
+        assert (wallet.available_minor, wallet.held_minor) == (available, held)
+    # invariant 3: an invoice's paid amount is its payments net of refunds
+    paid = dict(
+        session.execute(
+            sa.select(Payment.invoice_id, sa.func.sum(Payment.amount_minor - Payment.refunded_minor)).group_by(
+                Payment.invoice_id
+            )
+        ).all()
+    )
+    for invoice in session.scalars(sa.select(Invoice)):
+        assert invoice.paid_minor == paid.get(invoice.id, 0), invoice.number
+    # invariant 6: the stored summaries equal a rebuild
+    computed = compute_summaries(session)
+    for row in session.scalars(sa.select(AgentFinancialSummary)):
+        expected = computed[row.agent_id]
+        assert (row.collected_minor, row.outstanding_minor, row.wallet_available_minor, row.last_payment_at) == (
+            expected.collected_minor, expected.outstanding_minor, expected.wallet_available_minor,
+            expected.last_payment_at,
+        )
+    assert session.scalar(sa.select(sa.func.count()).select_from(AgentFinancialSummary)) == len(computed)

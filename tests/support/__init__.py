@@ -1,0 +1,1 @@
+"""Test infrastructure: databases, required parts, factories."""
