@@ -127,3 +127,19 @@ def db_session(app: Flask) -> Iterator[Session]:
 def make(app: Flask, db_session: Session) -> Factories:
     """Factories that build valid domain rows through units of work."""
     return Factories(app, db_session)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say how many PostgreSQL-parametrised tests ran, so a skipped backend cannot hide."""
+    counts = {
+        outcome: len(
+            {
+                report.nodeid
+                for report in terminalreporter.stats.get(outcome, [])
+                if "[postgresql" in getattr(report, "nodeid", "")
+            }
+        )
+        for outcome in ("passed", "failed", "skipped", "error")
+    }
+    summary = ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
+    terminalreporter.write_sep("-", f"PostgreSQL-parametrised tests: {summary}")

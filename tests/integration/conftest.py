@@ -13,8 +13,8 @@ def backend(app) -> str:
     return "postgresql" if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") else "sqlite"
 
 
-@pytest.fixture(autouse=True)
-def app_context(app, db_session):
+@pytest.fixture
+def db_session(db_session, app):
     """Integration tests call services directly, inside the application's context."""
     with app.app_context():
-        yield
+        yield db_session

@@ -99,3 +99,25 @@ def _assert_consistent(session) -> None:
             expected.last_payment_at,
         )
     assert session.scalar(sa.select(sa.func.count()).select_from(AgentFinancialSummary)) == len(computed)
+
+
+def test_seed_cli_prints_the_demo_logins_and_is_idempotent(app, db_session):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed", "--demo"])
+    assert first.exit_code == 0, first.output
+    assert "Demo data loaded." in first.output
+    assert "admin@demo.example" in first.output and "demo-admin-password" in first.output
+    assert "agent@cedar.example" in first.output
+    second = runner.invoke(args=["seed", "--demo"])
+    assert "already present: nothing added" in second.output
+
+
+def test_seed_cli_scale_reports_what_it_made(app, db_session):
+    result = app.test_cli_runner().invoke(args=["seed", "--scale", "4"])
+    assert result.exit_code == 0, result.output
+    assert "Generated 4 agents, 40 invoices" in result.output
+
+
+def test_seed_cli_needs_a_choice(app, db_session):
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 2 and "choose --demo or --scale N" in result.output
