@@ -19,7 +19,7 @@ from portal.services.financial_summary import rebuild_summaries
 INVOICES_PER_AGENT = 10
 CURRENCIES = ("EUR", "USD", "GBP")
 STATUS_WEIGHTS = (("paid", 5), ("partially_paid", 2), ("issued", 2), ("draft", 1), ("void", 1))
-BATCH = 5_000
+BATCH = 1_000
 
 
 @dataclass(frozen=True)
@@ -31,15 +31,20 @@ class ScaleReport:
     ledger_entries: int
 
 
-def _insert_returning_ids(session: Session, model, rows: list[dict]) -> list[int]:
-    ids: list[int] = []
+def _bulk_insert_ids(session: Session, model, rows: list[dict], key: str) -> list[int]:
+    """Bulk-insert ``rows`` and return their ids in order, matched on the unique ``key``.
+
+    Plain multi-row inserts, then one read back: PostgreSQL cannot return ids
+    in parameter order from a batched insert without going row by row.
+    """
+    table = model.__table__
+    newest_before = session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
     for start in range(0, len(rows), BATCH):
-        chunk = rows[start:start + BATCH]
-        result = session.execute(
-            sa.insert(model).returning(model.id, sort_by_parameter_order=True), chunk
-        )
-        ids.extend(result.scalars())
-    return ids
+        session.execute(sa.insert(table), rows[start:start + BATCH])
+    ids_by_key = dict(
+        session.execute(sa.select(table.c[key], table.c.id).where(table.c.id > newest_before)).all()
+    )
+    return [ids_by_key[row[key]] for row in rows]
 
 
 def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id: str | None = None) -> ScaleReport:
@@ -65,8 +70,8 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
             }
             for i in range(agents)
         ]
-        agent_ids = _insert_returning_ids(session, Agent, agent_rows)
-        wallet_ids = _insert_returning_ids(
+        agent_ids = _bulk_insert_ids(session, Agent, agent_rows, "slug")
+        wallet_ids = _bulk_insert_ids(
             session,
             Wallet,
             [
@@ -74,6 +79,7 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
                  "held_minor": 0, "version": 1, "updated_at": now}
                 for agent_id, row in zip(agent_ids, agent_rows, strict=True)
             ],
+            "agent_id",
         )
         invoice_rows, payment_specs = [], []
         for agent_id, row in zip(agent_ids, agent_rows, strict=True):
@@ -94,7 +100,7 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
                     }
                 )
                 payment_specs.append((agent_id, row, paid, issued))
-        invoice_ids = _insert_returning_ids(session, Invoice, invoice_rows)
+        invoice_ids = _bulk_insert_ids(session, Invoice, invoice_rows, "number")
 
         payment_rows, commission_specs = [], []
         for invoice_id, (agent_id, row, paid, issued) in zip(invoice_ids, payment_specs, strict=True):
@@ -110,7 +116,7 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
                 }
             )
             commission_specs.append((agent_id, row, paid, received))
-        payment_ids = _insert_returning_ids(session, Payment, payment_rows)
+        payment_ids = _bulk_insert_ids(session, Payment, payment_rows, "idempotency_key")
 
         commission_rows = []
         for payment_id, (agent_id, row, paid, received) in zip(payment_ids, commission_specs, strict=True):
@@ -126,7 +132,7 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
                     "credited_at": received if credited else None,
                 }
             )
-        commission_ids = _insert_returning_ids(session, Commission, commission_rows)
+        commission_ids = _bulk_insert_ids(session, Commission, commission_rows, "payment_id")
 
         wallet_of = dict(zip(agent_ids, wallet_ids, strict=True))
         balances: dict[int, int] = {}
