@@ -16,6 +16,8 @@ run: $(VENV)/.run-deps
 
 test: $(VENV)/.test-deps
 	scripts/install-test-dependencies
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check portal tests e2e
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 $(BIN)/python:

@@ -15,9 +15,7 @@ target_metadata = migrate_ext.db.metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(
-        url=str(migrate_ext.db.engine.url), target_metadata=target_metadata, literal_binds=True
-    )
+    context.configure(url=str(migrate_ext.db.engine.url), target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -63,6 +61,7 @@ def run_migrations_online() -> None:
             connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
             if problems:
                 raise RuntimeError(f"foreign key violations after migration: {problems[:5]}")
+
 
 if context.is_offline_mode():
     run_migrations_offline()

@@ -18,7 +18,7 @@ def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for plain ``postgres://``/``postgresql://`` URLs."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -38,13 +38,9 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
     env = os.environ if environ is None else environ
     portal_env = env.get("PORTAL_ENV", "development")
     if portal_env not in ENVIRONMENTS:
-        raise ConfigurationError(
-            f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {portal_env!r}"
-        )
+        raise ConfigurationError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {portal_env!r}")
     secret_key = env.get("SECRET_KEY", DEFAULT_SECRET_KEY)
-    database_url = normalise_database_url(
-        env.get("DATABASE_URL") or default_database_url(instance_path)
-    )
+    database_url = normalise_database_url(env.get("DATABASE_URL") or default_database_url(instance_path))
     return {
         "PORTAL_ENV": portal_env,
         "SECRET_KEY": secret_key,
@@ -76,6 +72,4 @@ def check_production_safety(config: Mapping) -> None:
     if len(config["SECRET_KEY"]) < 32:
         raise ConfigurationError("SECRET_KEY must be at least 32 characters in production")
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
-        raise ConfigurationError(
-            "production needs PostgreSQL: set DATABASE_URL=postgresql://…"
-        )
+        raise ConfigurationError("production needs PostgreSQL: set DATABASE_URL=postgresql://…")

@@ -8,8 +8,10 @@ from wtforms.validators import DataRequired, Email, Length
 class LoginForm(FlaskForm):
     email = EmailField(
         "E-mail address",
-        validators=[DataRequired("Enter your e-mail address."), Email("Enter a valid e-mail address."), Length(max=254)],
+        validators=[
+            DataRequired("Enter your e-mail address."),
+            Email("Enter a valid e-mail address."),
+            Length(max=254),
+        ],
     )
-    password = PasswordField(
-        "Password", validators=[DataRequired("Enter your password."), Length(max=1024)]
-    )
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1024)])

@@ -13,7 +13,9 @@ from portal.observability.correlation import bind_correlation_id
 
 @click.command("seed")
 @click.option("--demo", "demo", is_flag=True, help="Add the demo staff, agents and invoices (once).")
-@click.option("--scale", "scale", type=click.IntRange(min=1), help="Generate this many agents with their data.")
+@click.option(
+    "--scale", "scale", type=click.IntRange(min=1), help="Generate this many agents with their data."
+)
 @click.option("--random-seed", default=7, show_default=True, help="Seed of the generator for --scale.")
 def seed(demo: bool, scale: int | None, random_seed: int) -> None:
     """Load demo data (idempotent) or generate data for benchmarks."""

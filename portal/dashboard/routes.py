@@ -15,6 +15,4 @@ def home():
     search = request.args.get("q", "").strip()[:100]
     page = PageRequest.parse(request.args.get("page"), current_app.config["AGENTS_PER_PAGE"])
     agents = data_access.agents_overview(page, search=search or None)
-    return render_page(
-        "dashboard/home.html", "dashboard/_agents_table.html", agents=agents, search=search
-    )
+    return render_page("dashboard/home.html", "dashboard/_agents_table.html", agents=agents, search=search)

@@ -25,7 +25,7 @@ def relative_luminance(colour: str) -> float:
     """WCAG 2.2 relative luminance of a ``#rrggbb`` colour."""
     channels = []
     for start in (1, 3, 5):
-        c = int(colour[start:start + 2], 16) / 255
+        c = int(colour[start : start + 2], 16) / 255
         channels.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
     red, green, blue = channels
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue

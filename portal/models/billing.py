@@ -36,9 +36,7 @@ class Invoice(TimestampMixin, Base):
         sa.UniqueConstraint("number"),
         sa.CheckConstraint(one_of("status", INVOICE_STATUSES), name="status_known"),
         sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
-        sa.CheckConstraint(
-            "paid_minor >= 0 AND paid_minor <= amount_minor", name="paid_within_amount"
-        ),
+        sa.CheckConstraint("paid_minor >= 0 AND paid_minor <= amount_minor", name="paid_within_amount"),
         sa.CheckConstraint(
             "(status IN ('draft', 'issued', 'void') AND paid_minor = 0)"
             " OR (status = 'partially_paid' AND paid_minor > 0 AND paid_minor < amount_minor)"

@@ -26,9 +26,7 @@ class AgentFinancialSummary(Base):
         currency_check(),
     )
 
-    agent_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
-    )
+    agent_id: Mapped[int] = mapped_column(sa.ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True)
     currency: Mapped[str] = mapped_column(sa.String(3))
     invoiced_minor: Mapped[int] = mapped_column(Money, default=0)
     collected_minor: Mapped[int] = mapped_column(Money, default=0)

@@ -34,9 +34,7 @@ class User(UserMixin, TimestampMixin, Base):
     full_name: Mapped[str] = mapped_column(sa.String(200))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(16))
-    agent_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("agent.id", ondelete="CASCADE"), index=True
-    )
+    agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agent.id", ondelete="CASCADE"), index=True)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

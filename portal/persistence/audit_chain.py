@@ -57,9 +57,7 @@ def _canonical_value(value: Any) -> Any:
 def canonical_bytes(event: dict[str, Any]) -> bytes:
     """The exact bytes that are hashed: sorted keys, no spaces, UTF-8."""
     document = {name: _canonical_value(event.get(name)) for name in HASHED_FIELDS}
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def event_hash(key: bytes, event: dict[str, Any]) -> str:
@@ -81,15 +79,11 @@ def append_events(connection: Connection, key: bytes, events: list[dict[str, Any
         return
     head_table = AuditChainHead.__table__
     locked = connection.execute(
-        sa.update(head_table)
-        .where(head_table.c.id == 1)
-        .values(last_seq=head_table.c.last_seq)
+        sa.update(head_table).where(head_table.c.id == 1).values(last_seq=head_table.c.last_seq)
     )
     if locked.rowcount == 0:
         connection.execute(
-            sa.insert(head_table).values(
-                id=1, last_seq=0, last_hash=GENESIS_HASH, head_mac=""
-            )
+            sa.insert(head_table).values(id=1, last_seq=0, last_hash=GENESIS_HASH, head_mac="")
         )
     last_seq, last_hash = connection.execute(
         sa.select(head_table.c.last_seq, head_table.c.last_hash).where(head_table.c.id == 1)

@@ -95,12 +95,8 @@ class AgentReadRepository:
                 Agent.currency,
                 sa.func.coalesce(summary.collected_minor, zero).label("collected_minor"),
                 sa.func.coalesce(summary.outstanding_minor, zero).label("outstanding_minor"),
-                sa.func.coalesce(summary.commissions_earned_minor, zero).label(
-                    "commissions_earned_minor"
-                ),
-                sa.func.coalesce(summary.wallet_available_minor, zero).label(
-                    "wallet_available_minor"
-                ),
+                sa.func.coalesce(summary.commissions_earned_minor, zero).label("commissions_earned_minor"),
+                sa.func.coalesce(summary.wallet_available_minor, zero).label("wallet_available_minor"),
                 sa.func.coalesce(summary.wallet_held_minor, zero).label("wallet_held_minor"),
                 summary.last_payment_at,
             )

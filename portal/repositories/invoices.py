@@ -25,6 +25,6 @@ class InvoiceRepository:
         return self.session.scalar(sa.select(Invoice).where(Invoice.number == number))
 
     def count_for_agent(self, agent_id: int) -> int:
-        return self.session.scalar(
-            sa.select(sa.func.count(Invoice.id)).where(Invoice.agent_id == agent_id)
-        ) or 0
+        return (
+            self.session.scalar(sa.select(sa.func.count(Invoice.id)).where(Invoice.agent_id == agent_id)) or 0
+        )

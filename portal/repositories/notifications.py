@@ -22,8 +22,11 @@ class NotificationRepository:
         return notification
 
     def unread_count_for_agent(self, agent_id: int) -> int:
-        return self.session.scalar(
-            sa.select(sa.func.count(Notification.id)).where(
-                Notification.agent_id == agent_id, Notification.read_at.is_(None)
+        return (
+            self.session.scalar(
+                sa.select(sa.func.count(Notification.id)).where(
+                    Notification.agent_id == agent_id, Notification.read_at.is_(None)
+                )
             )
-        ) or 0
+            or 0
+        )

@@ -56,9 +56,7 @@ class PaymentReadRepository:
         return [PaymentRow(**row) for row in rows]
 
     def page_for_agent(self, agent_id: int, request: PageRequest) -> Page[PaymentRow]:
-        total = self.session.scalar(
-            sa.select(sa.func.count(Payment.id)).where(Payment.agent_id == agent_id)
-        )
+        total = self.session.scalar(sa.select(sa.func.count(Payment.id)).where(Payment.agent_id == agent_id))
         rows = self.session.execute(
             self._select()
             .where(Payment.agent_id == agent_id)

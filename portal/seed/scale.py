@@ -40,21 +40,25 @@ def _bulk_insert_ids(session: Session, model, rows: list[dict], key: str) -> lis
     table = model.__table__
     newest_before = session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
     for start in range(0, len(rows), BATCH):
-        session.execute(sa.insert(table), rows[start:start + BATCH])
+        session.execute(sa.insert(table), rows[start : start + BATCH])
     ids_by_key = dict(
         session.execute(sa.select(table.c[key], table.c.id).where(table.c.id > newest_before)).all()
     )
     return [ids_by_key[row[key]] for row in rows]
 
 
-def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id: str | None = None) -> ScaleReport:
+def load_scale_data(
+    session: Session, agents: int, seed: int = 7, correlation_id: str | None = None
+) -> ScaleReport:
     """Add ``agents`` agents, each with invoices, payments, commissions and a funded wallet."""
     if agents < 1:
         raise ValueError("the number of agents must be at least 1")
     rng = random.Random(seed)
     statuses = [status for status, weight in STATUS_WEIGHTS for _ in range(weight)]
     now = utcnow()
-    with UnitOfWork(session, command="seed_scale", actor=Actor.system("seed"), correlation_id=correlation_id) as uow:
+    with UnitOfWork(
+        session, command="seed_scale", actor=Actor.system("seed"), correlation_id=correlation_id
+    ) as uow:
         first = (session.scalar(sa.select(sa.func.max(Agent.id))) or 0) + 1
         agent_rows = [
             {
@@ -75,8 +79,14 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
             session,
             Wallet,
             [
-                {"agent_id": agent_id, "currency": row["currency"], "available_minor": 0,
-                 "held_minor": 0, "version": 1, "updated_at": now}
+                {
+                    "agent_id": agent_id,
+                    "currency": row["currency"],
+                    "available_minor": 0,
+                    "held_minor": 0,
+                    "version": 1,
+                    "updated_at": now,
+                }
                 for agent_id, row in zip(agent_ids, agent_rows, strict=True)
             ],
             "agent_id",
@@ -86,17 +96,26 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
             for n in range(INVOICES_PER_AGENT):
                 status = rng.choice(statuses)
                 amount = rng.randrange(5_000, 500_000)
-                paid = {"paid": amount, "partially_paid": amount * rng.randrange(10, 90) // 100}.get(status, 0)
+                paid = {"paid": amount, "partially_paid": amount * rng.randrange(10, 90) // 100}.get(
+                    status, 0
+                )
                 issued = now - timedelta(days=rng.randrange(1, 365))
                 invoice_rows.append(
                     {
-                        "agent_id": agent_id, "number": f"S{agent_id:07d}-{n:03d}",
-                        "customer_name": f"Customer {n}", "customer_email": None, "description": "",
-                        "amount_minor": amount, "paid_minor": paid, "currency": row["currency"],
-                        "due_date": (issued + timedelta(days=30)).date(), "status": status,
+                        "agent_id": agent_id,
+                        "number": f"S{agent_id:07d}-{n:03d}",
+                        "customer_name": f"Customer {n}",
+                        "customer_email": None,
+                        "description": "",
+                        "amount_minor": amount,
+                        "paid_minor": paid,
+                        "currency": row["currency"],
+                        "due_date": (issued + timedelta(days=30)).date(),
+                        "status": status,
                         "issued_at": None if status == "draft" else issued,
                         "voided_at": issued if status == "void" else None,
-                        "created_at": issued, "updated_at": issued,
+                        "created_at": issued,
+                        "updated_at": issued,
                     }
                 )
                 payment_specs.append((agent_id, row, paid, issued))
@@ -109,10 +128,18 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
             received = issued + timedelta(days=rng.randrange(0, 20))
             payment_rows.append(
                 {
-                    "invoice_id": invoice_id, "agent_id": agent_id, "amount_minor": paid, "refunded_minor": 0,
-                    "currency": row["currency"], "method": "card", "instrument_last4": f"{rng.randrange(10_000):04d}",
-                    "external_reference": None, "idempotency_key": f"scale-payment-{invoice_id}",
-                    "status": "succeeded", "received_at": received, "recorded_by": "system:seed",
+                    "invoice_id": invoice_id,
+                    "agent_id": agent_id,
+                    "amount_minor": paid,
+                    "refunded_minor": 0,
+                    "currency": row["currency"],
+                    "method": "card",
+                    "instrument_last4": f"{rng.randrange(10_000):04d}",
+                    "external_reference": None,
+                    "idempotency_key": f"scale-payment-{invoice_id}",
+                    "status": "succeeded",
+                    "received_at": received,
+                    "recorded_by": "system:seed",
                 }
             )
             commission_specs.append((agent_id, row, paid, received))
@@ -123,11 +150,17 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
             credited = received < now - timedelta(days=30)
             commission_rows.append(
                 {
-                    "agent_id": agent_id, "payment_id": payment_id, "refund_id": None, "kind": "commission",
-                    "rate_bps": row["commission_rate_bps"], "base_amount_minor": paid,
+                    "agent_id": agent_id,
+                    "payment_id": payment_id,
+                    "refund_id": None,
+                    "kind": "commission",
+                    "rate_bps": row["commission_rate_bps"],
+                    "base_amount_minor": paid,
                     "amount_minor": apply_rate_half_up(paid, row["commission_rate_bps"]),
-                    "currency": row["currency"], "status": "credited" if credited else "pending",
-                    "created_at": received, "approved_at": received if credited else None,
+                    "currency": row["currency"],
+                    "status": "credited" if credited else "pending",
+                    "created_at": received,
+                    "approved_at": received if credited else None,
                     "approved_by": "system:seed" if credited else None,
                     "credited_at": received if credited else None,
                 }
@@ -146,16 +179,25 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
             balances[wallet_id] = balances.get(wallet_id, 0) + commission["amount_minor"]
             ledger_rows.append(
                 {
-                    "wallet_id": wallet_id, "agent_id": commission["agent_id"], "kind": "commission_credit",
-                    "currency": commission["currency"], "available_delta_minor": commission["amount_minor"],
-                    "held_delta_minor": 0, "available_after_minor": balances[wallet_id], "held_after_minor": 0,
-                    "idempotency_key": f"scale-credit-{commission_id}", "source_type": "commission",
-                    "source_id": commission_id, "reason": None, "actor": "system:seed",
-                    "correlation_id": uow.correlation_id, "created_at": commission["credited_at"],
+                    "wallet_id": wallet_id,
+                    "agent_id": commission["agent_id"],
+                    "kind": "commission_credit",
+                    "currency": commission["currency"],
+                    "available_delta_minor": commission["amount_minor"],
+                    "held_delta_minor": 0,
+                    "available_after_minor": balances[wallet_id],
+                    "held_after_minor": 0,
+                    "idempotency_key": f"scale-credit-{commission_id}",
+                    "source_type": "commission",
+                    "source_id": commission_id,
+                    "reason": None,
+                    "actor": "system:seed",
+                    "correlation_id": uow.correlation_id,
+                    "created_at": commission["credited_at"],
                 }
             )
         for start in range(0, len(ledger_rows), BATCH):
-            session.execute(sa.insert(WalletTransaction), ledger_rows[start:start + BATCH])
+            session.execute(sa.insert(WalletTransaction), ledger_rows[start : start + BATCH])
         wallet_table = Wallet.__table__
         session.execute(
             sa.update(wallet_table)
@@ -164,7 +206,11 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
             [{"wallet_id": wallet_id, "balance": balance} for wallet_id, balance in balances.items()],
         )
         rebuild_summaries(session, agent_ids)
-        report = ScaleReport(len(agent_ids), len(invoice_ids), len(payment_ids), len(commission_ids), len(ledger_rows))
-        record_event(uow, "bulk_insert", "ScaleSeed", f"{agent_ids[0]}-{agent_ids[-1]}", after=report.__dict__)
+        report = ScaleReport(
+            len(agent_ids), len(invoice_ids), len(payment_ids), len(commission_ids), len(ledger_rows)
+        )
+        record_event(
+            uow, "bulk_insert", "ScaleSeed", f"{agent_ids[0]}-{agent_ids[-1]}", after=report.__dict__
+        )
         uow.commit()
     return report

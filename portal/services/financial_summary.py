@@ -41,9 +41,7 @@ def _sum_when(condition, value) -> sa.ColumnElement:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
 
 
-def compute_summaries(
-    session: Session, agent_ids: Iterable[int] | None = None
-) -> dict[int, ComputedSummary]:
+def compute_summaries(session: Session, agent_ids: Iterable[int] | None = None) -> dict[int, ComputedSummary]:
     """Every agent's summary figures, from invoices, payments, commissions and the ledger.
 
     One query whatever the number of agents. Wallet balances are the sums of
@@ -53,9 +51,9 @@ def compute_summaries(
         sa.select(
             Invoice.agent_id,
             _sum_when(Invoice.status.in_(BILLED_STATUSES), Invoice.amount_minor).label("invoiced"),
-            _sum_when(
-                Invoice.status.in_(OPEN_STATUSES), Invoice.amount_minor - Invoice.paid_minor
-            ).label("outstanding"),
+            _sum_when(Invoice.status.in_(OPEN_STATUSES), Invoice.amount_minor - Invoice.paid_minor).label(
+                "outstanding"
+            ),
         )
         .group_by(Invoice.agent_id)
         .subquery()
@@ -73,9 +71,9 @@ def compute_summaries(
         sa.select(
             Commission.agent_id,
             _sum_when(Commission.status == "credited", Commission.amount_minor).label("earned"),
-            _sum_when(
-                Commission.status.in_(PENDING_COMMISSION_STATUSES), Commission.amount_minor
-            ).label("pending"),
+            _sum_when(Commission.status.in_(PENDING_COMMISSION_STATUSES), Commission.amount_minor).label(
+                "pending"
+            ),
         )
         .group_by(Commission.agent_id)
         .subquery()
@@ -108,9 +106,7 @@ def compute_summaries(
         .outerjoin(invoices, invoices.c.agent_id == Agent.id)
         .outerjoin(payments, payments.c.agent_id == Agent.id)
         .outerjoin(commissions, commissions.c.agent_id == Agent.id)
-        .outerjoin(
-            ledger, sa.and_(ledger.c.agent_id == Agent.id, ledger.c.currency == Agent.currency)
-        )
+        .outerjoin(ledger, sa.and_(ledger.c.agent_id == Agent.id, ledger.c.currency == Agent.currency))
         .order_by(Agent.id)
     )
     if agent_ids is not None:

@@ -76,7 +76,11 @@ def test_next_only_redirects_within_the_site(auth, make, db_session):
     token_page = auth.client.get("/login").get_data(as_text=True)
     response = auth.client.post(
         "/login?next=https://evil.example/steal",
-        data={"email": email, "password": "correct horse battery staple", "csrf_token": csrf_token_from(token_page)},
+        data={
+            "email": email,
+            "password": "correct horse battery staple",
+            "csrf_token": csrf_token_from(token_page),
+        },
     )
     assert response.headers["Location"].endswith("/dashboard/")
 
@@ -86,8 +90,10 @@ def test_anonymous_visitors_are_sent_to_log_in_and_come_back(client, auth, make,
     assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
     email = _email(db_session, make.user())
     token = csrf_token_from(client.get(response.headers["Location"]).get_data(as_text=True))
-    back = client.post(response.headers["Location"], data={"email": email, "password": "correct horse battery staple",
-                                                          "csrf_token": token})
+    back = client.post(
+        response.headers["Location"],
+        data={"email": email, "password": "correct horse battery staple", "csrf_token": token},
+    )
     assert back.headers["Location"].endswith("/dashboard/?page=2")
 
 

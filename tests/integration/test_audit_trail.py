@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import sqlalchemy as sa
 
 from portal.models import Agent, AuditEvent, Setting, User
@@ -24,8 +26,14 @@ def _events_for(session, entity_type: str, entity_id) -> list[AuditEvent]:
 
 def test_insert_update_delete_each_leave_an_event_with_before_and_after(db_session):
     with UnitOfWork(db_session, command="create", actor=ACTOR, correlation_id="corr-audit-01") as uow:
-        agent = Agent(slug="audited", name="Audited", email="owner@audited.example",
-                      phone="+44 20 7946 0958", commission_rate_bps=900, currency="EUR")
+        agent = Agent(
+            slug="audited",
+            name="Audited",
+            email="owner@audited.example",
+            phone="+44 20 7946 0958",
+            commission_rate_bps=900,
+            currency="EUR",
+        )
         db_session.add(agent)
         uow.flush()
         agent_id = agent.id
@@ -51,12 +59,27 @@ def test_insert_update_delete_each_leave_an_event_with_before_and_after(db_sessi
 
 def test_contact_details_are_masked_and_secrets_never_in_clear(db_session):
     with UnitOfWork(db_session, command="create", actor=ACTOR) as uow:
-        agent = Agent(slug="masked", name="Masked", email="jane.doe@example.com",
-                      phone="+1 415 555 0199", commission_rate_bps=900, currency="USD")
-        user = User(email="jane.doe@example.com", full_name="Jane", role="admin",
-                    password_hash="$argon2id$v=19$secret-hash")
-        setting = Setting(name="smtp_password", is_secret=True, ciphertext="v1:opaque-ciphertext",
-                          key_version="local:1", updated_by="user:7")
+        agent = Agent(
+            slug="masked",
+            name="Masked",
+            email="jane.doe@example.com",
+            phone="+1 415 555 0199",
+            commission_rate_bps=900,
+            currency="USD",
+        )
+        user = User(
+            email="jane.doe@example.com",
+            full_name="Jane",
+            role="admin",
+            password_hash="$argon2id$v=19$secret-hash",
+        )
+        setting = Setting(
+            name="smtp_password",
+            is_secret=True,
+            ciphertext="v1:opaque-ciphertext",
+            key_version="local:1",
+            updated_by="user:7",
+        )
         db_session.add_all([agent, user, setting])
         uow.flush()
         ids = agent.id, user.id
@@ -77,13 +100,19 @@ def test_contact_details_are_masked_and_secrets_never_in_clear(db_session):
 def test_events_chain_and_verify(db_session, app):
     with UnitOfWork(db_session, command="many", actor=ACTOR) as uow:
         db_session.add_all(
-            Agent(slug=f"chain-{n}", name=f"C{n}", email=f"c{n}@example.com", commission_rate_bps=1, currency="EUR")
+            Agent(
+                slug=f"chain-{n}",
+                name=f"C{n}",
+                email=f"c{n}@example.com",
+                commission_rate_bps=1,
+                currency="EUR",
+            )
             for n in range(5)
         )
         uow.commit()
     events = list(db_session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq)))
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:]))
+    assert all(later.prev_hash == earlier.hash for earlier, later in pairwise(events))
     report = verify_chain(db_session, chain_key())
     assert report.holds and report.checked == len(events) >= 5
 
@@ -100,7 +129,9 @@ def test_explicit_events_join_the_chain(db_session):
 def _seed_events(db_session, count: int = 3) -> list[int]:
     with UnitOfWork(db_session, command="seed", actor=ACTOR) as uow:
         db_session.add_all(
-            Agent(slug=f"t-{n}", name=f"T{n}", email=f"t{n}@example.com", commission_rate_bps=1, currency="EUR")
+            Agent(
+                slug=f"t-{n}", name=f"T{n}", email=f"t{n}@example.com", commission_rate_bps=1, currency="EUR"
+            )
             for n in range(count)
         )
         uow.commit()
@@ -114,7 +145,9 @@ def test_verify_cli_passes_then_names_an_edited_event(db_session, app):
     assert ok.exit_code == 0, ok.output
     assert f"{len(seqs)} events verified" in ok.output
 
-    db_session.execute(sa.text("UPDATE audit_event SET actor = 'user:999' WHERE seq = :seq"), {"seq": seqs[1]})
+    db_session.execute(
+        sa.text("UPDATE audit_event SET actor = 'user:999' WHERE seq = :seq"), {"seq": seqs[1]}
+    )
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1
     assert f"seq={seqs[1]}" in broken.output and "changed" in broken.output

@@ -24,9 +24,7 @@ def _tables(engine) -> set[str]:
     return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
 
 
-def test_upgrade_from_empty_matches_the_models_and_downgrade_removes_everything(
-    empty_database_url, tmp_path
-):
+def test_upgrade_from_empty_matches_the_models_and_downgrade_removes_everything(empty_database_url, tmp_path):
     app = make_app(empty_database_url, tmp_path)
     with app.app_context():
         assert _tables(db.engine) == set()

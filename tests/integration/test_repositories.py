@@ -59,26 +59,56 @@ def test_write_repositories_never_commit(db_session, make):
     counts_before = _counts(db_session)
     with UnitOfWork(db_session, command="uncommitted", actor=ACTOR) as uow:
         invoice = InvoiceRepository(db_session).add(
-            Invoice(agent_id=agent_id, number="W-1", customer_name="C", amount_minor=500, currency="EUR",
-                    due_date=date(2027, 1, 1), status="issued")
+            Invoice(
+                agent_id=agent_id,
+                number="W-1",
+                customer_name="C",
+                amount_minor=500,
+                currency="EUR",
+                due_date=date(2027, 1, 1),
+                status="issued",
+            )
         )
         uow.flush()
         payment = PaymentRepository(db_session).add(
-            Payment(invoice_id=invoice.id, agent_id=agent_id, amount_minor=100, currency="EUR", method="card",
-                    idempotency_key="w-pay", recorded_by="t")
+            Payment(
+                invoice_id=invoice.id,
+                agent_id=agent_id,
+                amount_minor=100,
+                currency="EUR",
+                method="card",
+                idempotency_key="w-pay",
+                recorded_by="t",
+            )
         )
         wallets = WalletRepository(db_session)
         wallet = wallets.open(agent_id, "EUR")
         uow.flush()
         CommissionRepository(db_session).add(
-            Commission(agent_id=agent_id, payment_id=payment.id, rate_bps=1000, base_amount_minor=100,
-                       amount_minor=10, currency="EUR")
+            Commission(
+                agent_id=agent_id,
+                payment_id=payment.id,
+                rate_bps=1000,
+                base_amount_minor=100,
+                amount_minor=10,
+                currency="EUR",
+            )
         )
         wallets.append(
-            WalletTransaction(wallet_id=wallet.id, agent_id=agent_id, kind="adjustment", currency="EUR",
-                              available_delta_minor=10, held_delta_minor=0, available_after_minor=10,
-                              held_after_minor=0, idempotency_key="w-adj", source_type="test", actor="t",
-                              correlation_id="c")
+            WalletTransaction(
+                wallet_id=wallet.id,
+                agent_id=agent_id,
+                kind="adjustment",
+                currency="EUR",
+                available_delta_minor=10,
+                held_delta_minor=0,
+                available_after_minor=10,
+                held_after_minor=0,
+                idempotency_key="w-adj",
+                source_type="test",
+                actor="t",
+                correlation_id="c",
+            )
         )
         NotificationRepository(db_session).add(
             Notification(audience="agent", agent_id=agent_id, kind="test", subject="s", body="b")
@@ -95,8 +125,13 @@ def test_notifications_are_masked_before_they_are_stored(db_session, make):
     agent_id = make.agent()
     with UnitOfWork(db_session, command="notify", actor=ACTOR) as uow:
         NotificationRepository(db_session).add(
-            Notification(audience="agent", agent_id=agent_id, kind="payment", subject="Paid by jo@example.com",
-                         body="Card 4242 4242 4242 4242 was charged")
+            Notification(
+                audience="agent",
+                agent_id=agent_id,
+                kind="payment",
+                subject="Paid by jo@example.com",
+                body="Card 4242 4242 4242 4242 was charged",
+            )
         )
         uow.commit()
     stored = db_session.execute(sa.select(Notification.subject, Notification.body)).one()

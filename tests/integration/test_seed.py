@@ -83,9 +83,9 @@ def _assert_consistent(session) -> None:
     # invariant 3: an invoice's paid amount is its payments net of refunds
     paid = dict(
         session.execute(
-            sa.select(Payment.invoice_id, sa.func.sum(Payment.amount_minor - Payment.refunded_minor)).group_by(
-                Payment.invoice_id
-            )
+            sa.select(
+                Payment.invoice_id, sa.func.sum(Payment.amount_minor - Payment.refunded_minor)
+            ).group_by(Payment.invoice_id)
         ).all()
     )
     for invoice in session.scalars(sa.select(Invoice)):
@@ -94,8 +94,15 @@ def _assert_consistent(session) -> None:
     computed = compute_summaries(session)
     for row in session.scalars(sa.select(AgentFinancialSummary)):
         expected = computed[row.agent_id]
-        assert (row.collected_minor, row.outstanding_minor, row.wallet_available_minor, row.last_payment_at) == (
-            expected.collected_minor, expected.outstanding_minor, expected.wallet_available_minor,
+        assert (
+            row.collected_minor,
+            row.outstanding_minor,
+            row.wallet_available_minor,
+            row.last_payment_at,
+        ) == (
+            expected.collected_minor,
+            expected.outstanding_minor,
+            expected.wallet_available_minor,
             expected.last_payment_at,
         )
     assert session.scalar(sa.select(sa.func.count()).select_from(AgentFinancialSummary)) == len(computed)

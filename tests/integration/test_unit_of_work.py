@@ -15,7 +15,9 @@ ACTOR = Actor.user(42)
 
 
 def _agent(slug: str) -> Agent:
-    return Agent(slug=slug, name=slug.title(), email=f"{slug}@example.com", commission_rate_bps=500, currency="EUR")
+    return Agent(
+        slug=slug, name=slug.title(), email=f"{slug}@example.com", commission_rate_bps=500, currency="EUR"
+    )
 
 
 def _count_agents(session, slug: str) -> int:
@@ -141,11 +143,15 @@ def test_pending_changes_made_before_the_unit_of_work_are_refused(db_session):
 def test_the_unit_of_work_carries_actor_and_correlation_id_into_audit(db_session):
     from portal.models import AuditEvent
 
-    with UnitOfWork(db_session, command="traced", actor=ACTOR, correlation_id="corr-trace-01",
-                    request_ip="203.0.113.9") as uow:
+    with UnitOfWork(
+        db_session, command="traced", actor=ACTOR, correlation_id="corr-trace-01", request_ip="203.0.113.9"
+    ) as uow:
         db_session.add(_agent("traced"))
         uow.commit()
     event = db_session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
     assert (event.actor, event.correlation_id, event.command, event.request_ip) == (
-        "user:42", "corr-trace-01", "traced", "203.0.113.9"
+        "user:42",
+        "corr-trace-01",
+        "traced",
+        "203.0.113.9",
     )

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 from flask import Flask
-
 from sqlalchemy.orm import Session
 
 from portal.models import Agent, Invoice, PortalAppearance, User

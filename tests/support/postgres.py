@@ -80,8 +80,15 @@ class PrivateCluster:
         data = self.root / "data"
         self._run("initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
         self._run(
-            "pg_ctl", "-D", str(data), "-l", str(self.root / "server.log"), "-w", "start",
-            "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "pg_ctl",
+            "-D",
+            str(data),
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "start",
+            "-o",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
         )
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 

@@ -80,7 +80,20 @@ def test_a_chain_recomputed_without_the_key_fails():
 def test_the_hash_covers_every_field():
     events, _ = build_chain(1)
     original = events[0]["hash"]
-    for field in ("seq", "actor", "action", "entity_type", "entity_id", "before", "after",
-                  "reason", "command", "correlation_id", "request_ip", "prev_hash", "occurred_at"):
+    for field in (
+        "seq",
+        "actor",
+        "action",
+        "entity_type",
+        "entity_id",
+        "before",
+        "after",
+        "reason",
+        "command",
+        "correlation_id",
+        "request_ip",
+        "prev_hash",
+        "occurred_at",
+    ):
         tampered = dict(events[0], **{field: "tampered"})
         assert event_hash(KEY, tampered) != original, field

@@ -15,7 +15,17 @@ def test_well_formed_ids_are_kept(value):
 
 
 @pytest.mark.parametrize(
-    "value", [None, "", "short", "A" * 129, "has space in it", "<script>alert(1)</script>", "abc\ndef123", "-leading-dash"]
+    "value",
+    [
+        None,
+        "",
+        "short",
+        "A" * 129,
+        "has space in it",
+        "<script>alert(1)</script>",
+        "abc\ndef123",
+        "-leading-dash",
+    ],
 )
 def test_malformed_ids_are_replaced_by_a_new_one(value):
     bound = bind_correlation_id(value)

@@ -5,8 +5,14 @@ from portal.domain.money import InvalidAmount, Money, apply_rate_half_up, parse_
 
 @pytest.mark.parametrize(
     ("text", "currency", "minor"),
-    [("12.34", "EUR", 1234), ("1,234.5", "EUR", 123450), ("7", "USD", 700), ("1500", "JPY", 1500),
-     ("1.234", "KWD", 1234), ("0.01", "GBP", 1)],
+    [
+        ("12.34", "EUR", 1234),
+        ("1,234.5", "EUR", 123450),
+        ("7", "USD", 700),
+        ("1500", "JPY", 1500),
+        ("1.234", "KWD", 1234),
+        ("0.01", "GBP", 1),
+    ],
 )
 def test_amounts_parse_to_exact_minor_units(text, currency, minor):
     assert parse_amount(text, currency) == minor
@@ -25,7 +31,15 @@ def test_decimals_beyond_the_currency_are_refused():
 
 @pytest.mark.parametrize(
     ("amount", "rate", "expected"),
-    [(10_000, 1000, 1000), (5, 1000, 1), (4, 1000, 0), (15, 1000, 2), (25, 1000, 3), (-25, 1000, -3), (1, 5000, 1)],
+    [
+        (10_000, 1000, 1000),
+        (5, 1000, 1),
+        (4, 1000, 0),
+        (15, 1000, 2),
+        (25, 1000, 3),
+        (-25, 1000, -3),
+        (1, 5000, 1),
+    ],
 )
 def test_rates_round_half_up_at_the_minor_unit(amount, rate, expected):
     assert apply_rate_half_up(amount, rate) == expected
