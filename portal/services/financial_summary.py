@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -18,30 +17,20 @@ from portal.models import (
     Wallet,
     WalletTransaction,
 )
+from portal.repositories.summaries import FinancialSummary
 
 BILLED_STATUSES = ("issued", "partially_paid", "paid")
 OPEN_STATUSES = ("issued", "partially_paid")
 PENDING_COMMISSION_STATUSES = ("pending", "approved")
 
 
-@dataclass(frozen=True)
-class ComputedSummary:
-    currency: str
-    invoiced_minor: int
-    collected_minor: int
-    outstanding_minor: int
-    commissions_earned_minor: int
-    commissions_pending_minor: int
-    wallet_available_minor: int
-    wallet_held_minor: int
-    last_payment_at: datetime | None
-
-
 def _sum_when(condition, value) -> sa.ColumnElement:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
 
 
-def compute_summaries(session: Session, agent_ids: Iterable[int] | None = None) -> dict[int, ComputedSummary]:
+def compute_summaries(
+    session: Session, agent_ids: Iterable[int] | None = None
+) -> dict[int, FinancialSummary]:
     """Every agent's summary figures, from invoices, payments, commissions and the ledger.
 
     One query whatever the number of agents. Wallet balances are the sums of
@@ -112,7 +101,7 @@ def compute_summaries(session: Session, agent_ids: Iterable[int] | None = None) 
     if agent_ids is not None:
         query = query.where(Agent.id.in_(list(agent_ids)))
     return {
-        agent_id: ComputedSummary(currency, *(int(v) for v in figures), last_payment_at)
+        agent_id: FinancialSummary(agent_id, currency, *(int(v) for v in figures), last_payment_at)
         for agent_id, currency, *figures, last_payment_at in session.execute(query)
     }
 
@@ -132,5 +121,6 @@ def rebuild_summaries(session: Session, agent_ids: Iterable[int] | None = None) 
             summary = AgentFinancialSummary(agent_id=agent_id)
             session.add(summary)
         for name, value in asdict(figures).items():
-            setattr(summary, name, value)
+            if name != "agent_id":
+                setattr(summary, name, value)
     return len(computed)

@@ -168,12 +168,7 @@ def test_a_clawback_must_be_negative_and_a_commission_positive(db_session, make)
 )
 def test_ledger_entries_must_move_balances_as_their_kind_says(db_session, make, kind, available, held):
     agent_id = make.agent()
-    with UnitOfWork(db_session, command="wallet", actor=ACTOR) as uow:
-        wallet = Wallet(agent_id=agent_id, currency="EUR")
-        db_session.add(wallet)
-        uow.flush()
-        wallet_id = wallet.id
-        uow.commit()
+    wallet_id = make.wallet(agent_id)
     _refused(
         db_session,
         WalletTransaction(
@@ -195,12 +190,7 @@ def test_ledger_entries_must_move_balances_as_their_kind_says(db_session, make, 
 
 def test_a_rejected_payout_needs_a_reason(db_session, make):
     agent_id = make.agent()
-    with UnitOfWork(db_session, command="wallet", actor=ACTOR) as uow:
-        wallet = Wallet(agent_id=agent_id, currency="EUR")
-        db_session.add(wallet)
-        uow.flush()
-        wallet_id = wallet.id
-        uow.commit()
+    wallet_id = make.wallet(agent_id)
     _refused(
         db_session,
         Payout(
@@ -217,12 +207,7 @@ def test_a_rejected_payout_needs_a_reason(db_session, make):
 
 def test_wallet_version_starts_at_one_and_detects_a_concurrent_writer(db_session, make):
     agent_id = make.agent()
-    with UnitOfWork(db_session, command="open_wallet", actor=ACTOR) as uow:
-        wallet = Wallet(agent_id=agent_id, currency="EUR")
-        db_session.add(wallet)
-        uow.flush()
-        wallet_id = wallet.id
-        uow.commit()
+    wallet_id = make.wallet(agent_id)
     assert db_session.scalar(sa.select(Wallet.version).where(Wallet.id == wallet_id)) == 1
 
     with pytest.raises(StaleDataError), UnitOfWork(db_session, command="credit", actor=ACTOR) as uow:

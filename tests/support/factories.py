@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from portal.models import Agent, Invoice, PortalAppearance, User
+from portal.models import Agent, Invoice, PortalAppearance, User, Wallet
 from portal.persistence.unit_of_work import Actor, UnitOfWork
 from portal.security.passwords import hash_password
 
@@ -31,6 +31,14 @@ class Factories:
         with self.app.app_context(), UnitOfWork(self.session, command=command, actor=TEST_ACTOR) as uow:
             yield uow
 
+    def _add(self, row) -> int:
+        with self._unit(f"test_add_{type(row).__name__.lower()}") as uow:
+            self.session.add(row)
+            uow.flush()
+            row_id = row.id
+            uow.commit()
+        return row_id
+
     def agent(self, **fields) -> int:
         n = next(_sequence)
         values = {
@@ -40,15 +48,8 @@ class Factories:
             "phone": "+44 20 7946 0000",
             "commission_rate_bps": 1000,
             "currency": "EUR",
-            **fields,
         }
-        with self._unit("test_add_agent") as uow:
-            agent = Agent(**values)
-            self.session.add(agent)
-            uow.flush()
-            agent_id = agent.id
-            uow.commit()
-        return agent_id
+        return self._add(Agent(**{**values, **fields}))
 
     def user(self, role: str = "admin", agent_id: int | None = None, **fields) -> int:
         n = next(_sequence)
@@ -58,15 +59,8 @@ class Factories:
             "role": role,
             "agent_id": agent_id,
             "password_hash": _PASSWORD_HASH,
-            **fields,
         }
-        with self._unit("test_add_user") as uow:
-            user = User(**values)
-            self.session.add(user)
-            uow.flush()
-            user_id = user.id
-            uow.commit()
-        return user_id
+        return self._add(User(**{**values, **fields}))
 
     def appearance(self, agent_id: int, version: int = 1, **fields) -> int:
         values = {
@@ -77,15 +71,8 @@ class Factories:
             "primary_color": "#123456",
             "accent_color": "#abcdef",
             "created_by": str(TEST_ACTOR),
-            **fields,
         }
-        with self._unit("test_add_appearance") as uow:
-            appearance = PortalAppearance(**values)
-            self.session.add(appearance)
-            uow.flush()
-            appearance_id = appearance.id
-            uow.commit()
-        return appearance_id
+        return self._add(PortalAppearance(**{**values, **fields}))
 
     def invoice(self, agent_id: int, **fields) -> int:
         n = next(_sequence)
@@ -97,12 +84,8 @@ class Factories:
             "currency": "EUR",
             "due_date": date.today() + timedelta(days=30),
             "status": "issued",
-            **fields,
         }
-        with self._unit("test_add_invoice") as uow:
-            invoice = Invoice(**values)
-            self.session.add(invoice)
-            uow.flush()
-            invoice_id = invoice.id
-            uow.commit()
-        return invoice_id
+        return self._add(Invoice(**{**values, **fields}))
+
+    def wallet(self, agent_id: int, currency: str = "EUR") -> int:
+        return self._add(Wallet(agent_id=agent_id, currency=currency))
