@@ -5,7 +5,8 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     from portal.cli.audit import audit
+    from portal.cli.money import commissions, ledger, summaries
     from portal.cli.seed import seed
 
-    app.cli.add_command(seed)
-    app.cli.add_command(audit)
+    for command in (seed, audit, ledger, summaries, commissions):
+        app.cli.add_command(command)

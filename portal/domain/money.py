@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import get_currency_precision, list_currencies
+from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 _AMOUNT = re.compile(r"^\d{1,15}(?:\.\d+)?$")
 
@@ -29,6 +29,11 @@ def to_major(amount_minor: int, currency: str) -> Decimal:
     return Decimal(amount_minor).scaleb(-minor_unit_exponent(currency))
 
 
+def format_money(amount_minor: int, currency: str, locale: str = "en_US") -> str:
+    """``123456`` EUR is ``€1,234.56`` (in the given locale); negatives keep their sign."""
+    return format_currency(to_major(amount_minor, currency), currency, locale=locale)
+
+
 def parse_amount(text: str, currency: str) -> int:
     """``"1,234.50"`` in EUR is 123450 minor units; more decimals than the currency has is refused."""
     cleaned = (text or "").strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
@@ -45,6 +50,12 @@ def parse_amount(text: str, currency: str) -> int:
 def apply_rate_half_up(amount_minor: int, rate_bps: int) -> int:
     """``amount × rate / 10 000``, rounded half-up (away from zero) at the minor unit."""
     exact = Decimal(amount_minor) * Decimal(rate_bps) / Decimal(10_000)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def prorate_half_up(amount_minor: int, part: int, whole: int) -> int:
+    """``amount × part / whole`` rounded half-up at the minor unit (``whole`` > 0)."""
+    exact = Decimal(amount_minor) * Decimal(part) / Decimal(whole)
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

@@ -6,6 +6,7 @@ from portal.models.base import Base
 from portal.models.billing import Invoice, Payment, Refund
 from portal.models.commission import Commission
 from portal.models.feature_flag import FeatureFlag
+from portal.models.idempotency import IdempotencyRecord
 from portal.models.notification import Notification
 from portal.models.setting import Setting
 from portal.models.summary import AgentFinancialSummary
@@ -20,6 +21,7 @@ __all__ = [
     "Base",
     "Commission",
     "FeatureFlag",
+    "IdempotencyRecord",
     "Invoice",
     "Notification",
     "Payment",

@@ -61,6 +61,9 @@ class Invoice(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(sa.String(16), default="draft")
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Payment(Base):
@@ -98,6 +101,9 @@ class Payment(Base):
     status: Mapped[str] = mapped_column(sa.String(24), default="succeeded")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by: Mapped[str] = mapped_column(sa.String(120))
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Refund(Base):

@@ -51,3 +51,6 @@ class Commission(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by: Mapped[str | None] = mapped_column(sa.String(120))
     credited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -119,3 +119,6 @@ class Payout(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rejection_reason: Mapped[str | None] = mapped_column(sa.String(500))
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}

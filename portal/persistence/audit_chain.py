@@ -69,24 +69,26 @@ def head_mac(key: bytes, last_seq: int, last_hash: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def append_events(connection: Connection, key: bytes, events: list[dict[str, Any]]) -> None:
-    """Chain ``events`` after the current head and insert them, in this transaction.
+def lock_chain_head(connection: Connection) -> None:
+    """Take the chain's write lock for the rest of the transaction.
 
-    Updating the head row first takes its row lock (PostgreSQL) or the write
-    lock (SQLite), so concurrent transactions append one after the other.
+    A no-op UPDATE of the head row: PostgreSQL holds its row lock, SQLite its
+    write lock, until commit. Every writing unit of work takes it before any
+    other write, so writers queue in one order and cannot deadlock on it.
     """
+    head = AuditChainHead.__table__
+    locked = connection.execute(sa.update(head).where(head.c.id == 1).values(last_seq=head.c.last_seq))
+    if locked.rowcount == 0:
+        connection.execute(sa.insert(head).values(id=1, last_seq=0, last_hash=GENESIS_HASH, head_mac=""))
+
+
+def append_events(connection: Connection, key: bytes, events: list[dict[str, Any]]) -> None:
+    """Chain ``events`` after the current head and insert them; the head must be locked."""
     if not events:
         return
-    head_table = AuditChainHead.__table__
-    locked = connection.execute(
-        sa.update(head_table).where(head_table.c.id == 1).values(last_seq=head_table.c.last_seq)
-    )
-    if locked.rowcount == 0:
-        connection.execute(
-            sa.insert(head_table).values(id=1, last_seq=0, last_hash=GENESIS_HASH, head_mac="")
-        )
+    head = AuditChainHead.__table__
     last_seq, last_hash = connection.execute(
-        sa.select(head_table.c.last_seq, head_table.c.last_hash).where(head_table.c.id == 1)
+        sa.select(head.c.last_seq, head.c.last_hash).where(head.c.id == 1)
     ).one()
     for event in events:
         last_seq += 1
@@ -95,8 +97,8 @@ def append_events(connection: Connection, key: bytes, events: list[dict[str, Any
         event["hash"] = last_hash = event_hash(key, event)
     connection.execute(sa.insert(AuditEvent.__table__), events)
     connection.execute(
-        sa.update(head_table)
-        .where(head_table.c.id == 1)
+        sa.update(head)
+        .where(head.c.id == 1)
         .values(last_seq=last_seq, last_hash=last_hash, head_mac=head_mac(key, last_seq, last_hash))
     )
 

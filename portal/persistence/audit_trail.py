@@ -23,6 +23,7 @@ from portal.persistence.unit_of_work import UnitOfWork, UnitOfWorkError
 from portal.security.masking import MASKERS
 
 SECRET_PLACEHOLDER = "[secret]"
+BULK_BATCH = 2000
 IMMUTABLE_ENTITIES = (AuditEvent, WalletTransaction)
 
 
@@ -89,9 +90,17 @@ def _is_audited(obj: object) -> bool:
     return isinstance(obj, Base) and type(obj).__audited__
 
 
+def lock_for_writes(session: Session) -> None:
+    """Take the audit chain's lock once per unit of work, before its first write."""
+    uow: UnitOfWork | None = session.info.get("unit_of_work")
+    if uow is not None:
+        uow.lock_for_writes()
+
+
 @event.listens_for(Session, "before_flush")
-def _refuse_unaudited_changes(session: Session, flush_context, instances) -> None:
+def _lock_or_refuse_unaudited_changes(session: Session, flush_context, instances) -> None:
     if session.info.get("unit_of_work") is not None:
+        lock_for_writes(session)
         return
     changed = [o for o in (*session.new, *session.dirty, *session.deleted) if _is_audited(o)]
     if changed:
@@ -144,6 +153,22 @@ def _event(obj: Base, action: str, before, after, common: dict[str, Any]) -> dic
     }
 
 
+def record_bulk_inserts(uow: UnitOfWork, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Audit rows inserted in bulk (they bypass the flush), exactly as the hook would.
+
+    Each row must carry its primary key.
+    """
+    lock_for_writes(uow.session)
+    key = chain_key()
+    for start in range(0, len(rows), BULK_BATCH):
+        common = _common_fields(uow)
+        events = [
+            _event(model(**row), "insert", None, _snapshot(model(**row)), common)
+            for row in rows[start : start + BULK_BATCH]
+        ]
+        append_events(uow.session.connection(), key, events)
+
+
 def record_event(
     uow: UnitOfWork,
     action: str,
@@ -164,6 +189,7 @@ def record_event(
         "before": before,
         "after": after,
     }
+    lock_for_writes(uow.session)
     append_events(uow.session.connection(), chain_key(), [event])
 
 

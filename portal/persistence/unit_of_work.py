@@ -13,13 +13,27 @@ import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Self
+from functools import cached_property
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 from portal.observability.correlation import current_correlation_id, new_correlation_id
+from portal.persistence.audit_chain import lock_chain_head
+
+if TYPE_CHECKING:
+    from portal.repositories.agents import AgentRepository
+    from portal.repositories.commissions import CommissionRepository
+    from portal.repositories.idempotency import IdempotencyRepository
+    from portal.repositories.invoices import InvoiceRepository
+    from portal.repositories.notifications import NotificationRepository
+    from portal.repositories.payments import PaymentRepository
+    from portal.repositories.payouts import PayoutRepository
+    from portal.repositories.settings import SettingsRepository
+    from portal.repositories.summaries import SummaryRepository
+    from portal.repositories.wallets import WalletRepository
 
 logger = logging.getLogger("portal.unit_of_work")
 
@@ -71,6 +85,7 @@ class UnitOfWork:
         self.reason = reason
         self.rows_written = 0
         self.committed = False
+        self.chain_locked = False
         self._post_commit: list[Callable[[], None]] = []
         self._started: float | None = None
         self._token = None
@@ -98,6 +113,75 @@ class UnitOfWork:
         finally:
             self.session.info.pop("unit_of_work", None)
             _active.reset(self._token)
+
+    # The write repositories, all on this unit of work's session. Imported on
+    # first use: the repositories import the audit hook, which imports this module.
+
+    @cached_property
+    def agents(self) -> AgentRepository:
+        from portal.repositories.agents import AgentRepository
+
+        return AgentRepository(self.session)
+
+    @cached_property
+    def invoices(self) -> InvoiceRepository:
+        from portal.repositories.invoices import InvoiceRepository
+
+        return InvoiceRepository(self.session)
+
+    @cached_property
+    def payments(self) -> PaymentRepository:
+        from portal.repositories.payments import PaymentRepository
+
+        return PaymentRepository(self.session)
+
+    @cached_property
+    def commissions(self) -> CommissionRepository:
+        from portal.repositories.commissions import CommissionRepository
+
+        return CommissionRepository(self.session)
+
+    @cached_property
+    def wallets(self) -> WalletRepository:
+        from portal.repositories.wallets import WalletRepository
+
+        return WalletRepository(self.session)
+
+    @cached_property
+    def payouts(self) -> PayoutRepository:
+        from portal.repositories.payouts import PayoutRepository
+
+        return PayoutRepository(self.session)
+
+    @cached_property
+    def summaries(self) -> SummaryRepository:
+        from portal.repositories.summaries import SummaryRepository
+
+        return SummaryRepository(self.session)
+
+    @cached_property
+    def notifications(self) -> NotificationRepository:
+        from portal.repositories.notifications import NotificationRepository
+
+        return NotificationRepository(self.session)
+
+    @cached_property
+    def settings(self) -> SettingsRepository:
+        from portal.repositories.settings import SettingsRepository
+
+        return SettingsRepository(self.session)
+
+    @cached_property
+    def idempotency(self) -> IdempotencyRepository:
+        from portal.repositories.idempotency import IdempotencyRepository
+
+        return IdempotencyRepository(self.session)
+
+    def lock_for_writes(self) -> None:
+        """Queue behind other writers (the audit chain's lock), once, before the first write."""
+        if not self.chain_locked:
+            lock_chain_head(self.session.connection())
+            self.chain_locked = True
 
     def add_post_commit_hook(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` once this unit of work has committed, never before."""

@@ -112,3 +112,20 @@ class AgentReadRepository:
             per_page=request.per_page,
             total=total or 0,
         )
+
+
+class AgentRepository:
+    """Agents as the commands change them; never commits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, agent: Agent) -> Agent:
+        self.session.add(agent)
+        return agent
+
+    def get(self, agent_id: int) -> Agent | None:
+        return self.session.get(Agent, agent_id)
+
+    def by_slug(self, slug: str) -> Agent | None:
+        return self.session.scalar(sa.select(Agent).where(Agent.slug == slug))

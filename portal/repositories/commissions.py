@@ -30,11 +30,46 @@ class CommissionRepository:
             )
         )
 
-    def pending_created_before(self, cutoff: datetime, limit: int = 500) -> list[Commission]:
+    def pending_clawbacks(self, payment_id: int) -> list[Commission]:
+        """Clawbacks of a payment whose commission has not been credited yet."""
         return list(
             self.session.scalars(
                 sa.select(Commission)
-                .where(Commission.status == "pending", Commission.created_at <= cutoff)
+                .where(
+                    Commission.payment_id == payment_id,
+                    Commission.kind == "clawback",
+                    Commission.status == "pending",
+                )
+                .order_by(Commission.id)
+            )
+        )
+
+    def original_for_payment(self, payment_id: int) -> Commission | None:
+        return self.session.scalar(
+            sa.select(Commission).where(Commission.payment_id == payment_id, Commission.kind == "commission")
+        )
+
+    def clawed_back_total(self, payment_id: int) -> int:
+        """How much has been clawed back on the payment so far (a negative number or 0)."""
+        # PostgreSQL sums BIGINT as NUMERIC; money stays an int.
+        return int(
+            self.session.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(Commission.amount_minor), 0)).where(
+                    Commission.payment_id == payment_id, Commission.kind == "clawback"
+                )
+            )
+        )
+
+    def due_for_approval(self, cutoff: datetime, limit: int = 500) -> list[int]:
+        """Ids of commissions (not clawbacks) pending since before ``cutoff``, oldest first."""
+        return list(
+            self.session.scalars(
+                sa.select(Commission.id)
+                .where(
+                    Commission.status == "pending",
+                    Commission.kind == "commission",
+                    Commission.created_at <= cutoff,
+                )
                 .order_by(Commission.created_at, Commission.id)
                 .limit(limit)
             )

@@ -5,9 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import AgentFinancialSummary
+from portal.models.base import utcnow
+from portal.persistence.audit_trail import lock_for_writes
+
+SUMMARY_FIGURES = (
+    "invoiced_minor",
+    "collected_minor",
+    "outstanding_minor",
+    "commissions_earned_minor",
+    "commissions_pending_minor",
+    "wallet_available_minor",
+    "wallet_held_minor",
+)
 
 
 @dataclass(frozen=True)
@@ -50,3 +63,45 @@ class AgentFinancialSummaryReadRepository:
             wallet_held_minor=row.wallet_held_minor,
             last_payment_at=row.last_payment_at,
         )
+
+
+class SummaryRepository:
+    """Moves the read model by deltas, in the writing transaction; never commits.
+
+    Increments are applied by the database (``x = x + d``), so concurrent
+    commands on one agent never overwrite each other's figures.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def apply(
+        self, agent_id: int, currency: str, last_payment_at: datetime | None = None, **deltas: int
+    ) -> None:
+        unknown = set(deltas) - set(SUMMARY_FIGURES)
+        if unknown:
+            raise ValueError(f"not summary figures: {sorted(unknown)}")
+        table = AgentFinancialSummary.__table__
+        values = {name: table.c[name] + delta for name, delta in deltas.items() if delta}
+        if last_payment_at is not None:
+            values["last_payment_at"] = sa.case(
+                (
+                    sa.or_(table.c.last_payment_at.is_(None), table.c.last_payment_at < last_payment_at),
+                    last_payment_at,
+                ),
+                else_=table.c.last_payment_at,
+            )
+        if not values:
+            return
+        lock_for_writes(self.session)
+        values["updated_at"] = utcnow()
+        updated = self.session.execute(sa.update(table).where(table.c.agent_id == agent_id).values(values))
+        if updated.rowcount == 0:
+            self.session.execute(
+                sa.insert(table).values(
+                    agent_id=agent_id,
+                    currency=currency,
+                    last_payment_at=last_payment_at,
+                    **{name: deltas.get(name, 0) for name in SUMMARY_FIGURES},
+                )
+            )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from portal.domain.money import apply_rate_half_up
 from portal.models import Agent, Commission, Invoice, Payment, Wallet, WalletTransaction
 from portal.models.base import utcnow
-from portal.persistence.audit_trail import record_event
+from portal.persistence.audit_trail import record_bulk_inserts
 from portal.persistence.unit_of_work import Actor, UnitOfWork
 from portal.services.financial_summary import rebuild_summaries
 
@@ -31,12 +31,14 @@ class ScaleReport:
     ledger_entries: int
 
 
-def _bulk_insert_ids(session: Session, model, rows: list[dict], key: str) -> list[int]:
+def _bulk_insert_ids(uow: UnitOfWork, model, rows: list[dict], key: str) -> list[int]:
     """Bulk-insert ``rows`` and return their ids in order, matched on the unique ``key``.
 
     Plain multi-row inserts, then one read back: PostgreSQL cannot return ids
-    in parameter order from a batched insert without going row by row.
+    in parameter order from a batched insert without going row by row. The
+    rows are audited as if inserted one by one.
     """
+    session = uow.session
     table = model.__table__
     newest_before = session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
     for start in range(0, len(rows), BATCH):
@@ -44,7 +46,9 @@ def _bulk_insert_ids(session: Session, model, rows: list[dict], key: str) -> lis
     ids_by_key = dict(
         session.execute(sa.select(table.c[key], table.c.id).where(table.c.id > newest_before)).all()
     )
-    return [ids_by_key[row[key]] for row in rows]
+    ids = [ids_by_key[row[key]] for row in rows]
+    record_bulk_inserts(uow, model, [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)])
+    return ids
 
 
 def load_scale_data(
@@ -74,23 +78,7 @@ def load_scale_data(
             }
             for i in range(agents)
         ]
-        agent_ids = _bulk_insert_ids(session, Agent, agent_rows, "slug")
-        wallet_ids = _bulk_insert_ids(
-            session,
-            Wallet,
-            [
-                {
-                    "agent_id": agent_id,
-                    "currency": row["currency"],
-                    "available_minor": 0,
-                    "held_minor": 0,
-                    "version": 1,
-                    "updated_at": now,
-                }
-                for agent_id, row in zip(agent_ids, agent_rows, strict=True)
-            ],
-            "agent_id",
-        )
+        agent_ids = _bulk_insert_ids(uow, Agent, agent_rows, "slug")
         invoice_rows, payment_specs = [], []
         for agent_id, row in zip(agent_ids, agent_rows, strict=True):
             for n in range(INVOICES_PER_AGENT):
@@ -116,10 +104,11 @@ def load_scale_data(
                         "voided_at": issued if status == "void" else None,
                         "created_at": issued,
                         "updated_at": issued,
+                        "version": 1,
                     }
                 )
                 payment_specs.append((agent_id, row, paid, issued))
-        invoice_ids = _bulk_insert_ids(session, Invoice, invoice_rows, "number")
+        invoice_ids = _bulk_insert_ids(uow, Invoice, invoice_rows, "number")
 
         payment_rows, commission_specs = [], []
         for invoice_id, (agent_id, row, paid, issued) in zip(invoice_ids, payment_specs, strict=True):
@@ -140,10 +129,11 @@ def load_scale_data(
                     "status": "succeeded",
                     "received_at": received,
                     "recorded_by": "system:seed",
+                    "version": 1,
                 }
             )
             commission_specs.append((agent_id, row, paid, received))
-        payment_ids = _bulk_insert_ids(session, Payment, payment_rows, "idempotency_key")
+        payment_ids = _bulk_insert_ids(uow, Payment, payment_rows, "idempotency_key")
 
         commission_rows = []
         for payment_id, (agent_id, row, paid, received) in zip(payment_ids, commission_specs, strict=True):
@@ -163,29 +153,53 @@ def load_scale_data(
                     "approved_at": received if credited else None,
                     "approved_by": "system:seed" if credited else None,
                     "credited_at": received if credited else None,
+                    "version": 1,
                 }
             )
-        commission_ids = _bulk_insert_ids(session, Commission, commission_rows, "payment_id")
+        commission_ids = _bulk_insert_ids(uow, Commission, commission_rows, "payment_id")
 
+        credits = sorted(
+            (
+                (commission["credited_at"], commission_id, commission)
+                for commission_id, commission in zip(commission_ids, commission_rows, strict=True)
+                if commission["status"] == "credited" and commission["amount_minor"]
+            ),
+            key=lambda item: (item[0], item[1]),
+        )
+        balances: dict[int, int] = dict.fromkeys(agent_ids, 0)
+        for _, _, commission in credits:
+            balances[commission["agent_id"]] += commission["amount_minor"]
+        wallet_ids = _bulk_insert_ids(
+            uow,
+            Wallet,
+            [
+                {
+                    "agent_id": agent_id,
+                    "currency": row["currency"],
+                    "available_minor": balances[agent_id],
+                    "held_minor": 0,
+                    "version": 1,
+                    "updated_at": now,
+                }
+                for agent_id, row in zip(agent_ids, agent_rows, strict=True)
+            ],
+            "agent_id",
+        )
         wallet_of = dict(zip(agent_ids, wallet_ids, strict=True))
-        balances: dict[int, int] = {}
+        running: dict[int, int] = dict.fromkeys(agent_ids, 0)
         ledger_rows = []
-        for commission_id, commission in sorted(
-            zip(commission_ids, commission_rows, strict=True), key=lambda pair: pair[1]["credited_at"] or now
-        ):
-            if commission["status"] != "credited" or commission["amount_minor"] == 0:
-                continue
-            wallet_id = wallet_of[commission["agent_id"]]
-            balances[wallet_id] = balances.get(wallet_id, 0) + commission["amount_minor"]
+        for credited_at, commission_id, commission in credits:
+            agent_id = commission["agent_id"]
+            running[agent_id] += commission["amount_minor"]
             ledger_rows.append(
                 {
-                    "wallet_id": wallet_id,
-                    "agent_id": commission["agent_id"],
+                    "wallet_id": wallet_of[agent_id],
+                    "agent_id": agent_id,
                     "kind": "commission_credit",
                     "currency": commission["currency"],
                     "available_delta_minor": commission["amount_minor"],
                     "held_delta_minor": 0,
-                    "available_after_minor": balances[wallet_id],
+                    "available_after_minor": running[agent_id],
                     "held_after_minor": 0,
                     "idempotency_key": f"scale-credit-{commission_id}",
                     "source_type": "commission",
@@ -193,24 +207,13 @@ def load_scale_data(
                     "reason": None,
                     "actor": "system:seed",
                     "correlation_id": uow.correlation_id,
-                    "created_at": commission["credited_at"],
+                    "created_at": credited_at,
                 }
             )
-        for start in range(0, len(ledger_rows), BATCH):
-            session.execute(sa.insert(WalletTransaction), ledger_rows[start : start + BATCH])
-        wallet_table = Wallet.__table__
-        session.execute(
-            sa.update(wallet_table)
-            .where(wallet_table.c.id == sa.bindparam("wallet_id"))
-            .values(available_minor=sa.bindparam("balance")),
-            [{"wallet_id": wallet_id, "balance": balance} for wallet_id, balance in balances.items()],
-        )
+        _bulk_insert_ids(uow, WalletTransaction, ledger_rows, "idempotency_key")
         rebuild_summaries(session, agent_ids)
         report = ScaleReport(
             len(agent_ids), len(invoice_ids), len(payment_ids), len(commission_ids), len(ledger_rows)
-        )
-        record_event(
-            uow, "bulk_insert", "ScaleSeed", f"{agent_ids[0]}-{agent_ids[-1]}", after=report.__dict__
         )
         uow.commit()
     return report

@@ -106,8 +106,8 @@ def compute_summaries(
     }
 
 
-def rebuild_summaries(session: Session, agent_ids: Iterable[int] | None = None) -> int:
-    """Overwrite summary rows with freshly computed figures; returns how many."""
+def rebuild_summaries(session: Session, agent_ids: Iterable[int] | None = None) -> tuple[int, int]:
+    """Overwrite summary rows with freshly computed figures; returns (rows, rows that differed)."""
     computed = compute_summaries(session, agent_ids)
     existing = {
         row.agent_id: row
@@ -115,12 +115,15 @@ def rebuild_summaries(session: Session, agent_ids: Iterable[int] | None = None) 
             sa.select(AgentFinancialSummary).where(AgentFinancialSummary.agent_id.in_(list(computed)))
         )
     }
+    changed = 0
     for agent_id, figures in computed.items():
         summary = existing.get(agent_id)
         if summary is None:
             summary = AgentFinancialSummary(agent_id=agent_id)
             session.add(summary)
-        for name, value in asdict(figures).items():
-            if name != "agent_id":
+        values = {name: value for name, value in asdict(figures).items() if name != "agent_id"}
+        if any(getattr(summary, name) != value for name, value in values.items()):
+            changed += 1
+            for name, value in values.items():
                 setattr(summary, name, value)
-    return len(computed)
+    return len(computed), changed

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_percent
+from babel.numbers import format_percent
 from flask import Flask, g, has_request_context, request
 from markupsafe import Markup, escape
 
-from portal.domain.money import to_major
+from portal.domain.money import format_money as format_money_in
 
 SUPPORTED_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR")
 DEFAULT_LOCALE = "en_US"
@@ -28,7 +28,7 @@ def viewer_locale() -> str:
 
 
 def format_money(amount_minor: int, currency: str) -> str:
-    return format_currency(to_major(amount_minor, currency), currency, locale=viewer_locale())
+    return format_money_in(amount_minor, currency, viewer_locale())
 
 
 def money_markup(amount_minor: int | None, currency: str) -> Markup:

@@ -9,7 +9,6 @@ from portal.models import (
     AgentFinancialSummary,
     Invoice,
     Payment,
-    PortalAppearance,
     User,
     Wallet,
     WalletTransaction,
@@ -17,6 +16,7 @@ from portal.models import (
 from portal.models.billing import INVOICE_STATUSES
 from portal.persistence.audit_chain import verify_chain
 from portal.persistence.audit_trail import chain_key
+from portal.repositories.appearance import PortalAppearanceReadRepository
 from portal.seed.demo import load_demo_data
 from portal.seed.scale import INVOICES_PER_AGENT, load_scale_data
 from portal.services.financial_summary import compute_summaries
@@ -33,10 +33,10 @@ def test_demo_data_has_every_role_three_branded_agents_and_every_invoice_status(
     assert load_demo_data(db_session) is True
     roles = set(db_session.scalars(sa.select(User.role)))
     assert roles == {"admin", "finance", "viewer", "agent"}
-    appearances = db_session.execute(
-        sa.select(PortalAppearance.primary_color, PortalAppearance.display_name)
-    ).all()
-    assert len(appearances) == 3 and len({a.primary_color for a in appearances}) == 3
+    repository = PortalAppearanceReadRepository(db_session)
+    current = [repository.current(agent_id) for agent_id in db_session.scalars(sa.select(Agent.id))]
+    assert len(current) == 3
+    assert len({a.primary_color for a in current}) == 3 and len({a.display_name for a in current}) == 3
     assert set(db_session.scalars(sa.select(Invoice.status))) == set(INVOICE_STATUSES)
     assert db_session.scalar(sa.select(sa.func.count(Payment.id))) >= 3
     agent_users = db_session.scalar(sa.select(sa.func.count(User.id)).where(User.role == "agent"))

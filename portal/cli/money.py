@@ -1,0 +1,73 @@
+"""``flask ledger verify``, ``flask summaries rebuild``, ``flask commissions mature``."""
+
+from __future__ import annotations
+
+import click
+
+from portal.extensions import db
+from portal.observability.correlation import bind_correlation_id
+from portal.persistence.audit_trail import chain_key
+from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.services.financial_orchestrator import CommandContext, FinancialOrchestrator
+from portal.services.financial_summary import rebuild_summaries
+from portal.services.ledger_verification import verify_ledger
+
+CLI_ACTOR = Actor.system("cli")
+
+
+@click.group("ledger")
+def ledger() -> None:
+    """Check the money invariants."""
+
+
+@ledger.command("verify")
+def ledger_verify() -> None:
+    """Check invariants 1, 2, 3, 6 and 7; exit 1 naming each violation."""
+    bind_correlation_id()
+    report = verify_ledger(db.session, chain_key())
+    for line in report.checked:
+        click.echo(f"checked {line}")
+    if report.holds:
+        click.echo("ledger OK: no violations")
+        return
+    for violation in report.violations:
+        click.echo(f"VIOLATION {violation}", err=True)
+    click.echo(f"ledger BROKEN: {len(report.violations)} violation(s)", err=True)
+    raise SystemExit(1)
+
+
+@click.group("summaries")
+def summaries() -> None:
+    """The per-agent financial read model."""
+
+
+@summaries.command("rebuild")
+def summaries_rebuild() -> None:
+    """Recompute every agent's summary from the ledger, in one transaction."""
+    correlation_id = bind_correlation_id()
+    session = db.session()
+    with UnitOfWork(
+        session, command="rebuild_summaries", actor=CLI_ACTOR, correlation_id=correlation_id
+    ) as uow:
+        uow.lock_for_writes()
+        total, changed = rebuild_summaries(session)
+        uow.commit()
+    click.echo(f"rebuilt {total} summaries; {changed} differed from the ledger and were corrected")
+
+
+@click.group("commissions")
+def commissions() -> None:
+    """Commission approval."""
+
+
+@commissions.command("mature")
+def commissions_mature() -> None:
+    """Approve pending commissions whose holding period has passed (safe to run from cron)."""
+    correlation_id = bind_correlation_id()
+    orchestrator = FinancialOrchestrator.for_session(
+        db.session, CommandContext(actor=CLI_ACTOR, correlation_id=correlation_id)
+    )
+    report = orchestrator.approve_due_commissions()
+    click.echo(f"{report.due} commission(s) due, {report.approved} approved")
+    for commission_id, reason in report.skipped:
+        click.echo(f"skipped commission #{commission_id}: {reason}")
