@@ -18,7 +18,7 @@ test: $(VENV)/.test-deps
 	scripts/install-test-dependencies
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check portal tests e2e
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 $(BIN)/python:
 	scripts/ensure-python-venv $(PYTHON)

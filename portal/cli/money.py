@@ -49,7 +49,6 @@ def summaries_rebuild() -> None:
     with UnitOfWork(
         session, command="rebuild_summaries", actor=CLI_ACTOR, correlation_id=correlation_id
     ) as uow:
-        uow.lock_for_writes()
         total, changed = rebuild_summaries(session)
         uow.commit()
     click.echo(f"rebuilt {total} summaries; {changed} differed from the ledger and were corrected")

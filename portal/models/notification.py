@@ -13,10 +13,13 @@ AUDIENCES = ("agent", "staff")
 
 
 class Notification(Base):
-    """An in-app message for one agent's users or for staff."""
+    """An in-app message for one agent's users or for staff.
+
+    Not audited: a notification reports a change that is audited already, and
+    reading one is not a change to the business.
+    """
 
     __tablename__ = "notification"
-    __audited__ = True
     __table_args__ = (
         sa.CheckConstraint(one_of("audience", AUDIENCES), name="audience_known"),
         sa.CheckConstraint(

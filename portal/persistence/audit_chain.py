@@ -69,38 +69,50 @@ def head_mac(key: bytes, last_seq: int, last_hash: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def lock_chain_head(connection: Connection) -> None:
-    """Take the chain's write lock for the rest of the transaction.
+def lock_chain_head(connection: Connection) -> tuple[int, str]:
+    """Take the chain's write lock for the rest of the transaction; returns the head.
 
     A no-op UPDATE of the head row: PostgreSQL holds its row lock, SQLite its
     write lock, until commit. Every writing unit of work takes it before any
-    other write, so writers queue in one order and cannot deadlock on it.
+    other write, so writers queue in one order and cannot deadlock on it, and
+    the head it returns stays the head until this transaction appends.
     """
     head = AuditChainHead.__table__
-    locked = connection.execute(sa.update(head).where(head.c.id == 1).values(last_seq=head.c.last_seq))
-    if locked.rowcount == 0:
+    row = connection.execute(
+        sa.update(head)
+        .where(head.c.id == 1)
+        .values(last_seq=head.c.last_seq)
+        .returning(head.c.last_seq, head.c.last_hash)
+    ).first()
+    if row is None:
         connection.execute(sa.insert(head).values(id=1, last_seq=0, last_hash=GENESIS_HASH, head_mac=""))
+        return 0, GENESIS_HASH
+    return row.last_seq, row.last_hash
 
 
-def append_events(connection: Connection, key: bytes, events: list[dict[str, Any]]) -> None:
-    """Chain ``events`` after the current head and insert them; the head must be locked."""
+def append_events(
+    connection: Connection, key: bytes, events: list[dict[str, Any]], head: tuple[int, str]
+) -> tuple[int, str]:
+    """Chain ``events`` after ``head`` (locked by this transaction), insert them, move the head.
+
+    Returns the new head.
+    """
     if not events:
-        return
-    head = AuditChainHead.__table__
-    last_seq, last_hash = connection.execute(
-        sa.select(head.c.last_seq, head.c.last_hash).where(head.c.id == 1)
-    ).one()
+        return head
+    last_seq, last_hash = head
     for event in events:
         last_seq += 1
         event["seq"] = last_seq
         event["prev_hash"] = last_hash
         event["hash"] = last_hash = event_hash(key, event)
     connection.execute(sa.insert(AuditEvent.__table__), events)
+    head_table = AuditChainHead.__table__
     connection.execute(
-        sa.update(head)
-        .where(head.c.id == 1)
+        sa.update(head_table)
+        .where(head_table.c.id == 1)
         .values(last_seq=last_seq, last_hash=last_hash, head_mac=head_mac(key, last_seq, last_hash))
     )
+    return last_seq, last_hash
 
 
 @dataclass(frozen=True)

@@ -90,17 +90,9 @@ def _is_audited(obj: object) -> bool:
     return isinstance(obj, Base) and type(obj).__audited__
 
 
-def lock_for_writes(session: Session) -> None:
-    """Take the audit chain's lock once per unit of work, before its first write."""
-    uow: UnitOfWork | None = session.info.get("unit_of_work")
-    if uow is not None:
-        uow.lock_for_writes()
-
-
 @event.listens_for(Session, "before_flush")
-def _lock_or_refuse_unaudited_changes(session: Session, flush_context, instances) -> None:
+def _refuse_unaudited_changes(session: Session, flush_context, instances) -> None:
     if session.info.get("unit_of_work") is not None:
-        lock_for_writes(session)
         return
     changed = [o for o in (*session.new, *session.dirty, *session.deleted) if _is_audited(o)]
     if changed:
@@ -110,11 +102,34 @@ def _lock_or_refuse_unaudited_changes(session: Session, flush_context, instances
         )
 
 
-@event.listens_for(Session, "after_flush")
-def _write_audit_events(session: Session, flush_context) -> None:
+@event.listens_for(Session, "before_commit")
+def _append_gathered_events(session: Session) -> None:
+    """Chain and write the unit of work's events once, just before it commits."""
     uow: UnitOfWork | None = session.info.get("unit_of_work")
     if uow is None:
         return
+    session.flush()
+    _append(uow, uow.pending_audit_events)
+    uow.pending_audit_events = []
+
+
+def _append(uow: UnitOfWork, events: list[dict[str, Any]]) -> None:
+    if events:
+        uow.lock_audit_chain()
+        uow.chain_head = append_events(uow.session.connection(), chain_key(), events, uow.chain_head)
+        uow.rows_written += len(events)
+
+
+@event.listens_for(Session, "after_flush")
+def _gather_audit_events(session: Session, flush_context) -> None:
+    uow: UnitOfWork | None = session.info.get("unit_of_work")
+    if uow is None:
+        return
+    uow.rows_written += (
+        len(session.new)
+        + sum(1 for obj in session.dirty if session.is_modified(obj, include_collections=False))
+        + len(session.deleted)
+    )
     common = _common_fields(uow)
     events = []
     for obj in session.new:
@@ -128,7 +143,7 @@ def _write_audit_events(session: Session, flush_context) -> None:
     for obj in session.deleted:
         if _is_audited(obj):
             events.append(_event(obj, "delete", _snapshot(obj), None, common))
-    append_events(session.connection(), chain_key(), events)
+    uow.pending_audit_events.extend(events)
 
 
 def _common_fields(uow: UnitOfWork) -> dict[str, Any]:
@@ -158,15 +173,15 @@ def record_bulk_inserts(uow: UnitOfWork, model: type[Base], rows: list[dict[str,
 
     Each row must carry its primary key.
     """
-    lock_for_writes(uow.session)
-    key = chain_key()
     for start in range(0, len(rows), BULK_BATCH):
         common = _common_fields(uow)
-        events = [
-            _event(model(**row), "insert", None, _snapshot(model(**row)), common)
-            for row in rows[start : start + BULK_BATCH]
-        ]
-        append_events(uow.session.connection(), key, events)
+        _append(
+            uow,
+            [
+                _event(model(**row), "insert", None, _snapshot(model(**row)), common)
+                for row in rows[start : start + BULK_BATCH]
+            ],
+        )
 
 
 def record_event(
@@ -179,7 +194,7 @@ def record_event(
 ) -> None:
     """Audit something that is not a row change (a secret revealed, a bulk load).
 
-    Written and chained at once, in the unit of work's transaction.
+    Chained and written with the unit of work's other events when it commits.
     """
     event = {
         **_common_fields(uow),
@@ -189,8 +204,7 @@ def record_event(
         "before": before,
         "after": after,
     }
-    lock_for_writes(uow.session)
-    append_events(uow.session.connection(), chain_key(), [event])
+    uow.pending_audit_events.append(event)
 
 
 def _refuse_mutation(mapper: Mapper, connection, target) -> None:

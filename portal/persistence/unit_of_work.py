@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Self
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 from portal.observability.correlation import current_correlation_id, new_correlation_id
@@ -38,7 +36,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("portal.unit_of_work")
 
 _active: ContextVar[UnitOfWork | None] = ContextVar("active_unit_of_work", default=None)
-_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,9 @@ class UnitOfWork:
         self.reason = reason
         self.rows_written = 0
         self.committed = False
-        self.chain_locked = False
+        self.chain_head: tuple[int, str] | None = None
+        #: Audit events gathered by the flushes, chained and written once at commit.
+        self.pending_audit_events: list[dict] = []
         self._post_commit: list[Callable[[], None]] = []
         self._started: float | None = None
         self._token = None
@@ -102,6 +101,10 @@ class UnitOfWork:
             self.session.rollback()
         self.session.begin()
         self.session.info["unit_of_work"] = self
+        if self.session.get_bind().dialect.name == "sqlite":
+            # SQLite has one writer: take its write lock first, or a snapshot read
+            # now could not be upgraded to a write later (SQLITE_BUSY_SNAPSHOT).
+            self.lock_audit_chain()
         self._token = _active.set(self)
         self._started = time.perf_counter()
         return self
@@ -177,11 +180,14 @@ class UnitOfWork:
 
         return IdempotencyRepository(self.session)
 
-    def lock_for_writes(self) -> None:
-        """Queue behind other writers (the audit chain's lock), once, before the first write."""
-        if not self.chain_locked:
-            lock_chain_head(self.session.connection())
-            self.chain_locked = True
+    def lock_audit_chain(self) -> None:
+        """Take the audit chain's lock, once, held until the transaction ends.
+
+        Taken just before the events are appended at commit, so writers queue
+        only for that short step and never while holding it wait for a row.
+        """
+        if self.chain_head is None:
+            self.chain_head = lock_chain_head(self.session.connection())
 
     def add_post_commit_hook(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` once this unit of work has committed, never before."""
@@ -220,10 +226,8 @@ def active_unit_of_work() -> UnitOfWork | None:
     return _active.get()
 
 
-@event.listens_for(Engine, "after_cursor_execute")
-def _count_rows_written(conn, cursor, statement, parameters, context, executemany) -> None:
-    uow = _active.get()
-    if uow is None or cursor.rowcount is None or cursor.rowcount < 0:
-        return
-    if statement.lstrip()[:6].upper().startswith(_WRITE_VERBS):
-        uow.rows_written += cursor.rowcount
+def note_rows_written(session: Session, count: int) -> None:
+    """Count rows a statement wrote outside the ORM's flush into the active unit of work."""
+    uow = session.info.get("unit_of_work")
+    if uow is not None and count > 0:
+        uow.rows_written += count

@@ -2,23 +2,44 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import IdempotencyRecord
+from portal.models.base import utcnow
+from portal.persistence.unit_of_work import note_rows_written
 
 
 class IdempotencyRepository:
-    """Finds a key's first result, or claims the key for this unit of work."""
+    """Finds a key's first result, or records it with this unit of work."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, key: str) -> IdempotencyRecord | None:
-        return self.session.get(IdempotencyRecord, key)
+    def get(self, key: str) -> sa.Row | None:
+        """The key's record (command, request_hash, result), read without building an ORM object."""
+        table = IdempotencyRecord.__table__
+        return (
+            self.session.connection()
+            .execute(
+                sa.select(table.c.command, table.c.request_hash, table.c.result).where(table.c.key == key)
+            )
+            .first()
+        )
 
-    def claim(self, key: str, command: str, request_hash: str, actor: str) -> IdempotencyRecord:
-        """Insert the key now, so a concurrent request with the same key collides early."""
-        record = IdempotencyRecord(key=key, command=command, request_hash=request_hash, actor=actor)
-        self.session.add(record)
-        self.session.flush()
-        return record
+    def record(self, key: str, command: str, request_hash: str, actor: str, result: dict) -> None:
+        """Keep the result for replays; the primary key refuses a second record of the key.
+
+        One INSERT, outside the ORM's flush: the record is infrastructure, not an audited entity.
+        """
+        self.session.connection().execute(
+            sa.insert(IdempotencyRecord.__table__).values(
+                key=key,
+                command=command,
+                request_hash=request_hash,
+                actor=actor,
+                result=result,
+                created_at=utcnow(),
+            )
+        )
+        note_rows_written(self.session, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.models import Invoice
+from portal.models import Agent, Invoice
 
 
 class InvoiceRepository:
@@ -20,6 +20,15 @@ class InvoiceRepository:
 
     def get(self, invoice_id: int) -> Invoice | None:
         return self.session.get(Invoice, invoice_id)
+
+    def with_agent(self, invoice_id: int) -> tuple[Invoice, Agent] | None:
+        """The invoice and its agent, in one query."""
+        row = self.session.execute(
+            sa.select(Invoice, Agent)
+            .join(Agent, Agent.id == Invoice.agent_id)
+            .where(Invoice.id == invoice_id)
+        ).first()
+        return (row.Invoice, row.Agent) if row else None
 
     def by_number(self, number: str) -> Invoice | None:
         return self.session.scalar(sa.select(Invoice).where(Invoice.number == number))

@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Notification
+from portal.models.base import utcnow
+from portal.persistence.unit_of_work import note_rows_written
 from portal.security.masking import mask_text
 
 
@@ -15,11 +17,21 @@ class NotificationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, notification: Notification) -> Notification:
-        notification.subject = mask_text(notification.subject)
-        notification.body = mask_text(notification.body)
-        self.session.add(notification)
-        return notification
+    def add(self, notification: Notification) -> None:
+        """One INSERT, at once: notifications are written by many commands and never read back by them."""
+        table = Notification.__table__
+        self.session.connection().execute(
+            sa.insert(table).values(
+                audience=notification.audience,
+                agent_id=notification.agent_id,
+                kind=notification.kind,
+                subject=mask_text(notification.subject),
+                body=mask_text(notification.body),
+                link=notification.link,
+                created_at=notification.created_at or utcnow(),
+            )
+        )
+        note_rows_written(self.session, 1)
 
     def unread_count_for_agent(self, agent_id: int) -> int:
         return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import AgentFinancialSummary
 from portal.models.base import utcnow
-from portal.persistence.audit_trail import lock_for_writes
+from portal.persistence.unit_of_work import note_rows_written
 
 SUMMARY_FIGURES = (
     "invoiced_minor",
@@ -65,6 +66,21 @@ class AgentFinancialSummaryReadRepository:
         )
 
 
+@functools.cache
+def _increment_statement(figures: frozenset[str], moves_last_payment: bool) -> sa.Update:
+    """``UPDATE … SET x = x + :d_x …`` for one set of figures, built once and reused."""
+    table = AgentFinancialSummary.__table__
+    values = {name: table.c[name] + sa.bindparam(f"d_{name}") for name in sorted(figures)}
+    if moves_last_payment:
+        moment = sa.bindparam("moment", type_=table.c.last_payment_at.type)
+        values["last_payment_at"] = sa.case(
+            (sa.or_(table.c.last_payment_at.is_(None), table.c.last_payment_at < moment), moment),
+            else_=table.c.last_payment_at,
+        )
+    values["updated_at"] = sa.bindparam("now", type_=table.c.updated_at.type)
+    return sa.update(table).where(table.c.agent_id == sa.bindparam("agent")).values(values)
+
+
 class SummaryRepository:
     """Moves the read model by deltas, in the writing transaction; never commits.
 
@@ -81,24 +97,23 @@ class SummaryRepository:
         unknown = set(deltas) - set(SUMMARY_FIGURES)
         if unknown:
             raise ValueError(f"not summary figures: {sorted(unknown)}")
-        table = AgentFinancialSummary.__table__
-        values = {name: table.c[name] + delta for name, delta in deltas.items() if delta}
-        if last_payment_at is not None:
-            values["last_payment_at"] = sa.case(
-                (
-                    sa.or_(table.c.last_payment_at.is_(None), table.c.last_payment_at < last_payment_at),
-                    last_payment_at,
-                ),
-                else_=table.c.last_payment_at,
-            )
-        if not values:
+        figures = {name: delta for name, delta in deltas.items() if delta}
+        if not figures and last_payment_at is None:
             return
-        lock_for_writes(self.session)
-        values["updated_at"] = utcnow()
-        updated = self.session.execute(sa.update(table).where(table.c.agent_id == agent_id).values(values))
+        statement = _increment_statement(frozenset(figures), last_payment_at is not None)
+        updated = self.session.connection().execute(
+            statement,
+            {
+                "agent": agent_id,
+                "moment": last_payment_at,
+                "now": utcnow(),
+                **{f"d_{k}": v for k, v in figures.items()},
+            },
+        )
+        note_rows_written(self.session, 1)
         if updated.rowcount == 0:
             self.session.execute(
-                sa.insert(table).values(
+                sa.insert(AgentFinancialSummary.__table__).values(
                     agent_id=agent_id,
                     currency=currency,
                     last_payment_at=last_payment_at,

@@ -14,14 +14,16 @@ class WalletRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def for_agent(self, agent_id: int, currency: str) -> Wallet | None:
-        return self.session.scalar(
-            sa.select(Wallet).where(Wallet.agent_id == agent_id, Wallet.currency == currency)
-        )
+    def for_agent(self, agent_id: int, currency: str, lock: bool = False) -> Wallet | None:
+        """The agent's wallet; ``lock`` holds its row until commit (PostgreSQL), read fresh."""
+        query = sa.select(Wallet).where(Wallet.agent_id == agent_id, Wallet.currency == currency)
+        if lock:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalar(query)
 
-    def open(self, agent_id: int, currency: str) -> Wallet:
+    def open(self, agent_id: int, currency: str, lock: bool = False) -> Wallet:
         """The agent's wallet in ``currency``, created empty when missing."""
-        wallet = self.for_agent(agent_id, currency)
+        wallet = self.for_agent(agent_id, currency, lock=lock)
         if wallet is None:
             wallet = Wallet(agent_id=agent_id, currency=currency, available_minor=0, held_minor=0)
             self.session.add(wallet)

@@ -13,7 +13,7 @@ from portal.domain.money import apply_rate_half_up
 from portal.models import Agent, Commission, Invoice, Payment, Wallet, WalletTransaction
 from portal.models.base import utcnow
 from portal.persistence.audit_trail import record_bulk_inserts
-from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.persistence.unit_of_work import Actor, UnitOfWork, note_rows_written
 from portal.services.financial_summary import rebuild_summaries
 
 INVOICES_PER_AGENT = 10
@@ -43,6 +43,7 @@ def _bulk_insert_ids(uow: UnitOfWork, model, rows: list[dict], key: str) -> list
     newest_before = session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
     for start in range(0, len(rows), BATCH):
         session.execute(sa.insert(table), rows[start : start + BATCH])
+    note_rows_written(session, len(rows))
     ids_by_key = dict(
         session.execute(sa.select(table.c[key], table.c.id).where(table.c.id > newest_before)).all()
     )

@@ -39,7 +39,6 @@ def create_agent(uow: UnitOfWork, draft: AgentDraft) -> int:
     if not is_known_currency(draft.currency):
         raise errors.InputNotValid(f"{draft.currency} is not an ISO-4217 currency code.")
     with uow:
-        uow.lock_for_writes()
         if uow.agents.by_slug(slug) is not None:
             raise errors.InputNotValid(f"The slug {slug!r} is taken by another agent.")
         agent = uow.agents.add(

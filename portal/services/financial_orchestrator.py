@@ -6,10 +6,11 @@ follows through the session hook) in one transaction. A command:
 
 - takes an idempotency key: a replay answers the first result and changes
   nothing; the same key with another request is an IdempotencyConflict;
-- queues behind other writers on the audit chain's lock before it reads, and
-  retries the whole unit of work, with jittered back-off, when a concurrent
-  writer still won a race (the wallet's ``version`` changed, a racing key, a
-  deadlock or lock timeout), then gives up with ConcurrencyConflict;
+- locks the wallet row it moves (``SELECT … FOR UPDATE``), so requests on a
+  busy wallet queue instead of thrashing on retries; everything else is read
+  optimistically. The ``version`` columns (the wallet's included) detect any
+  writer that changed a row after it was read, and the whole unit of work is
+  retried with jittered back-off, then abandoned with ConcurrencyConflict;
 - raises a typed DomainError, having changed nothing, when the request is
   refused.
 """
@@ -18,8 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import random
 import re
 import time
 from collections.abc import Callable
@@ -27,9 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.domain import errors
 from portal.domain.money import apply_rate_half_up, format_money, prorate_half_up
@@ -48,8 +45,7 @@ from portal.services.money_results import (
     WalletAdjusted,
 )
 from portal.services.operator_settings import setting_value
-
-logger = logging.getLogger(__name__)
+from portal.services.retries import retry_lost_races
 
 R = TypeVar("R", bound=CommandResult)
 UnitOfWorkFactory = Callable[[str, str | None], UnitOfWork]
@@ -57,7 +53,6 @@ UnitOfWorkFactory = Callable[[str, str | None], UnitOfWork]
 MAX_AMOUNT_MINOR = 10**13
 MAX_REASON_LENGTH = 500
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
-_RETRY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
 
 
 @dataclass(frozen=True)
@@ -74,16 +69,6 @@ class MaturityReport:
     due: int
     approved: int
     skipped: list[tuple[int, str]]
-
-
-def is_retryable(error: Exception) -> bool:
-    """A lost race: trying the whole unit of work again may succeed."""
-    if isinstance(error, StaleDataError | IntegrityError):
-        return True
-    if isinstance(error, DBAPIError):
-        sqlstate = getattr(error.orig, "sqlstate", None)
-        return sqlstate in _RETRY_SQLSTATES or "database is locked" in str(error.orig)
-    return False
 
 
 def request_fingerprint(command: str, request: dict[str, Any]) -> str:
@@ -324,45 +309,26 @@ class FinancialOrchestrator:
         body: Callable[[UnitOfWork], R],
         reason: str | None = None,
     ) -> R:
+        """Run ``body`` exactly once for ``key``, retrying the whole unit of work after a lost race."""
         key = _require_key(key)
         fingerprint = request_fingerprint(command, request)
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                with self._uow_factory(command, reason) as uow:
-                    # Writers queue here first, so everything read below is fresh.
-                    uow.lock_for_writes()
-                    first = uow.idempotency.get(key)
-                    if first is not None:
-                        if first.command != command or first.request_hash != fingerprint:
-                            raise errors.IdempotencyConflict(
-                                "This request reuses the key of a different earlier request; "
-                                "send it again with a new key."
-                            )
-                        return result_type.from_json(first.result)
-                    record = uow.idempotency.claim(key, command, fingerprint, str(uow.actor))
-                    result = body(uow)
-                    record.result = result.to_json()
-                    uow.commit()
-                    return result
-            except errors.DomainError:
-                raise
-            except Exception as error:
-                if not is_retryable(error):
-                    raise
-                if attempt == self._max_attempts:
-                    logger.warning(
-                        "money command gave up after retries",
-                        extra={"command": command, "attempts": attempt, "error": type(error).__name__},
-                    )
-                    raise errors.ConcurrencyConflict(
-                        "This changed at the same time as another request. Reload and try again."
-                    ) from error
-                logger.info(
-                    "money command retried",
-                    extra={"command": command, "attempt": attempt, "error": type(error).__name__},
-                )
-                self._sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
-        raise AssertionError("unreachable")
+
+        def attempt() -> R:
+            with self._uow_factory(command, reason) as uow:
+                first = uow.idempotency.get(key)
+                if first is not None:
+                    if first.command != command or first.request_hash != fingerprint:
+                        raise errors.IdempotencyConflict(
+                            "This request reuses the key of a different earlier request; "
+                            "send it again with a new key."
+                        )
+                    return result_type.from_json(first.result)
+                result = body(uow)
+                uow.idempotency.record(key, command, fingerprint, str(uow.actor), result.to_json())
+                uow.commit()
+                return result
+
+        return retry_lost_races(attempt, name=command, max_attempts=self._max_attempts, sleep=self._sleep)
 
     # -- the work inside each unit of work --------------------------------
 
@@ -378,9 +344,10 @@ class FinancialOrchestrator:
         instrument_last4: str | None,
         external_reference: str | None,
     ) -> PaymentRecorded:
-        invoice = uow.invoices.get(invoice_id)
-        if invoice is None:
+        found = uow.invoices.with_agent(invoice_id)
+        if found is None:
             raise errors.NotFound("There is no such invoice.")
+        invoice, agent = found
         if invoice.status not in ("issued", "partially_paid"):
             raise errors.InvoiceNotPayable(
                 f"Invoice {invoice.number} is {invoice.status.replace('_', ' ')}: "
@@ -393,7 +360,6 @@ class FinancialOrchestrator:
                 f"The payment of {_money(amount_minor, currency)} is more than the "
                 f"{_money(due, currency)} still due on invoice {invoice.number}."
             )
-        agent = uow.agents.get(invoice.agent_id)
         now = self._clock()
         payment = uow.payments.add(
             Payment(
@@ -413,10 +379,10 @@ class FinancialOrchestrator:
         )
         invoice.paid_minor += amount_minor
         invoice.status = "paid" if invoice.paid_minor == invoice.amount_minor else "partially_paid"
-        uow.flush()
         commission = uow.commissions.add(
             Commission(
                 agent_id=agent.id,
+                payment=payment,
                 payment_id=payment.id,
                 kind="commission",
                 rate_bps=agent.commission_rate_bps,
@@ -426,14 +392,6 @@ class FinancialOrchestrator:
                 status="pending",
                 created_at=now,
             )
-        )
-        uow.summaries.apply(
-            agent.id,
-            agent.currency,
-            last_payment_at=now,
-            collected_minor=amount_minor,
-            outstanding_minor=-amount_minor,
-            commissions_pending_minor=commission.amount_minor,
         )
         self._notify_agent(
             uow,
@@ -445,6 +403,14 @@ class FinancialOrchestrator:
             f"{_money(commission.amount_minor, currency)} is pending approval.",
         )
         uow.flush()
+        uow.summaries.apply(
+            agent.id,
+            agent.currency,
+            last_payment_at=now,
+            collected_minor=amount_minor,
+            outstanding_minor=-amount_minor,
+            commissions_pending_minor=commission.amount_minor,
+        )
         return PaymentRecorded(
             replayed=False,
             payment_id=payment.id,
@@ -556,7 +522,7 @@ class FinancialOrchestrator:
         )
         uow.flush()
         if credited:
-            wallet = uow.wallets.open(original.agent_id, original.currency)
+            wallet = uow.wallets.open(original.agent_id, original.currency, lock=True)
             uow.flush()
             self._move(
                 uow, wallet, "clawback", amount, 0, f"clawback:{clawback.id}", "commission", clawback.id
@@ -579,7 +545,7 @@ class FinancialOrchestrator:
                 f"Commission #{commission.id} is already {commission.status}."
             )
         now = self._clock()
-        wallet = uow.wallets.open(commission.agent_id, commission.currency)
+        wallet = uow.wallets.open(commission.agent_id, commission.currency, lock=True)
         uow.flush()
         credited = 0
         for row in [commission, *uow.commissions.pending_clawbacks(commission.payment_id)]:
@@ -623,7 +589,7 @@ class FinancialOrchestrator:
             raise errors.AgentSuspended("Payouts are not available while the agent is suspended.")
         _require_currency(currency, agent.currency, "The wallet")
         minimum = setting_value(uow.settings, "minimum_payout_minor")
-        wallet = uow.wallets.for_agent(agent.id, currency)
+        wallet = uow.wallets.for_agent(agent.id, currency, lock=True)
         available = wallet.available_minor if wallet else 0
         if available < minimum:
             raise errors.BelowMinimumPayout(
@@ -688,7 +654,7 @@ class FinancialOrchestrator:
                 f"Payout #{payout.id} is {payout.status}: only requested payouts can be "
                 f"{'cancelled' if decision == 'cancelled' else 'decided'}."
             )
-        wallet = uow.wallets.for_agent(payout.agent_id, payout.currency)
+        wallet = uow.wallets.for_agent(payout.agent_id, payout.currency, lock=True)
         amount = payout.amount_minor
         payout.status = decision
         payout.decided_by = str(uow.actor)
@@ -753,7 +719,7 @@ class FinancialOrchestrator:
         if agent is None:
             raise errors.NotFound("There is no such agent.")
         _require_currency(currency, agent.currency, "The wallet")
-        wallet = uow.wallets.open(agent.id, currency)
+        wallet = uow.wallets.open(agent.id, currency, lock=True)
         uow.flush()
         entry = self._move(
             uow, wallet, "adjustment", amount_minor, 0, f"adjustment:{key}", "adjustment", None, reason

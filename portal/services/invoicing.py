@@ -38,7 +38,6 @@ def create_invoice(uow: UnitOfWork, draft: InvoiceDraft) -> int:
     if not isinstance(draft.amount_minor, int) or not 0 < draft.amount_minor <= MAX_AMOUNT_MINOR:
         raise errors.AmountNotValid("Enter an amount greater than zero.")
     with uow:
-        uow.lock_for_writes()
         agent = uow.agents.get(draft.agent_id)
         if agent is None:
             raise errors.NotFound("There is no such agent.")
@@ -67,7 +66,6 @@ def create_invoice(uow: UnitOfWork, draft: InvoiceDraft) -> int:
 def issue_invoice(uow: UnitOfWork, invoice_id: int, clock: Callable[[], datetime] = utcnow) -> None:
     """Send a draft to the customer: from now on it is owed and can be paid."""
     with uow:
-        uow.lock_for_writes()
         invoice = _get(uow, invoice_id)
         if invoice.status != "draft":
             raise errors.InvoiceStateConflict(
@@ -89,7 +87,6 @@ def void_invoice(uow: UnitOfWork, invoice_id: int, clock: Callable[[], datetime]
     if not (uow.reason or "").strip():
         raise errors.ReasonRequired("Give a reason for voiding the invoice.")
     with uow:
-        uow.lock_for_writes()
         invoice = _get(uow, invoice_id)
         if invoice.status not in ("draft", "issued"):
             raise errors.InvoiceStateConflict(

@@ -1,0 +1,216 @@
+"""An in-memory unit of work with the repositories the orchestrator uses.
+
+Rows added in a unit of work reach the store only when it commits; a unit of
+work that is left without commit adds nothing. Ids are given on add.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.persistence.unit_of_work import Actor
+from portal.repositories.summaries import SUMMARY_FIGURES
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[Any, Any]] = defaultdict(dict)
+        self.summaries: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SUMMARY_FIGURES, 0))
+        self.ids = itertools.count(1)
+        self.commits = 0
+        self.units = 0
+
+    def all(self, kind: str) -> list[Any]:
+        return list(self.rows[kind].values())
+
+
+class _FakeTable:
+    kind = ""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+        self.store = uow.store
+
+    def _visible(self) -> dict[Any, Any]:
+        return {**self.store.rows[self.kind], **self.uow.pending[self.kind]}
+
+    def add(self, row):
+        if getattr(row, "id", None) is None:
+            row.id = next(self.store.ids)
+        self.uow.pending[self.kind][row.id] = row
+        return row
+
+    def get(self, row_id):
+        return self._visible().get(row_id)
+
+
+class FakeAgents(_FakeTable):
+    kind = "agent"
+
+
+class FakeInvoices(_FakeTable):
+    kind = "invoice"
+
+    def with_agent(self, invoice_id: int):
+        invoice = self.get(invoice_id)
+        return (invoice, self.uow.agents.get(invoice.agent_id)) if invoice else None
+
+
+class FakePayouts(_FakeTable):
+    kind = "payout"
+
+
+class FakePayments(_FakeTable):
+    kind = "payment"
+
+    def add_refund(self, refund):
+        refund.id = next(self.store.ids)
+        self.uow.pending["refund"][refund.id] = refund
+        return refund
+
+
+class FakeCommissions(_FakeTable):
+    kind = "commission"
+
+    def _for_payment(self, payment_id: int, kind: str):
+        return [c for c in self._visible().values() if c.payment_id == payment_id and c.kind == kind]
+
+    def original_for_payment(self, payment_id: int):
+        found = self._for_payment(payment_id, "commission")
+        return found[0] if found else None
+
+    def clawed_back_total(self, payment_id: int) -> int:
+        return sum(c.amount_minor for c in self._for_payment(payment_id, "clawback"))
+
+    def pending_clawbacks(self, payment_id: int):
+        return [c for c in self._for_payment(payment_id, "clawback") if c.status == "pending"]
+
+    def due_for_approval(self, cutoff, limit: int = 500):
+        due = [
+            c
+            for c in self._visible().values()
+            if c.status == "pending" and c.kind == "commission" and c.created_at <= cutoff
+        ]
+        return [c.id for c in sorted(due, key=lambda c: (c.created_at, c.id))][:limit]
+
+
+class FakeWallets(_FakeTable):
+    kind = "wallet"
+
+    def for_agent(self, agent_id: int, currency: str, lock: bool = False):
+        for wallet in self._visible().values():
+            if wallet.agent_id == agent_id and wallet.currency == currency:
+                return wallet
+        return None
+
+    def open(self, agent_id: int, currency: str, lock: bool = False):
+        from portal.models import Wallet
+
+        wallet = self.for_agent(agent_id, currency)
+        if wallet is None:
+            wallet = self.add(Wallet(agent_id=agent_id, currency=currency, available_minor=0, held_minor=0))
+        return wallet
+
+    def append(self, entry):
+        entry.id = next(self.store.ids)
+        self.uow.pending["ledger"][entry.id] = entry
+        return entry
+
+
+class FakeSummaries:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    def apply(self, agent_id: int, currency: str, last_payment_at=None, **deltas: int) -> None:
+        self.uow.pending_summary.append((agent_id, deltas))
+
+
+class FakeNotifications(_FakeTable):
+    kind = "notification"
+
+
+class FakeSettings:
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def get(self, name: str):
+        if name not in self.values:
+            return None
+        return type("Row", (), {"value": self.values[name]})()
+
+
+class FakeIdempotency:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    def get(self, key: str):
+        return self.uow.store.rows["idempotency"].get(key)
+
+    def record(self, key: str, command: str, request_hash: str, actor: str, result: dict):
+        record = type(
+            "Record", (), {"key": key, "command": command, "request_hash": request_hash, "result": result}
+        )()
+        self.uow.pending["idempotency"][key] = record
+        return record
+
+
+class FakeUnitOfWork:
+    """Implements what the orchestrator needs of a UnitOfWork, in memory."""
+
+    def __init__(
+        self,
+        store: FakeStore,
+        command: str,
+        reason: str | None = None,
+        settings: dict[str, Any] | None = None,
+        stale_commits: int = 0,
+    ) -> None:
+        self.store = store
+        self.command = command
+        self.reason = reason
+        self.actor = Actor.user(1)
+        self.correlation_id = "fake-correlation-id"
+        self.pending: dict[str, dict[Any, Any]] = defaultdict(dict)
+        self.pending_summary: list[tuple[int, dict[str, int]]] = []
+        self.committed = False
+        self._stale_commits = stale_commits
+        self.agents = FakeAgents(self)
+        self.invoices = FakeInvoices(self)
+        self.payments = FakePayments(self)
+        self.commissions = FakeCommissions(self)
+        self.wallets = FakeWallets(self)
+        self.payouts = FakePayouts(self)
+        self.summaries = FakeSummaries(self)
+        self.notifications = FakeNotifications(self)
+        self.settings = FakeSettings(settings or {})
+        self.idempotency = FakeIdempotency(self)
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self.store.units += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.pending.clear()
+        self.pending_summary.clear()
+
+    def lock_audit_chain(self) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def commit(self) -> None:
+        if self.store.commits < self._stale_commits:
+            self.store.commits += 1
+            raise StaleDataError("the wallet's version changed (injected)")
+        for kind, rows in self.pending.items():
+            self.store.rows[kind].update(rows)
+        for agent_id, deltas in self.pending_summary:
+            for name, delta in deltas.items():
+                self.store.summaries[agent_id][name] += delta
+        self.store.commits += 1
+        self.committed = True
