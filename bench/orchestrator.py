@@ -145,6 +145,11 @@ RAW_SQL = {
         "INSERT INTO notification (audience, agent_id, kind, subject, body, link, created_at, read_at)"
         " VALUES ('agent', %s, 'payment_received', %s, %s, NULL, %s, NULL) RETURNING id"
     ),
+    "outbox": (
+        "INSERT INTO email_outbox (notification_id, user_id, status, attempts, next_attempt_at, created_at)"
+        " SELECT %s, user_account.id, 'pending', 0, %s, %s FROM user_account"
+        " WHERE user_account.agent_id = %s AND user_account.is_active IS true"
+    ),
     "commission": (
         "INSERT INTO commission (agent_id, payment_id, refund_id, kind, rate_bps, base_amount_minor, amount_minor,"
         " currency, status, created_at, approved_at, approved_by, credited_at, version)"
@@ -207,7 +212,8 @@ def run_raw(
                     f"Your commission of {format_money(commission_minor, currency)} is pending approval."
                 )
                 cursor.execute(RAW_SQL["notification"], (agent_id, subject, body, now))
-                cursor.fetchone()
+                notification_id = cursor.fetchone()[0]
+                cursor.execute(RAW_SQL["outbox"], (notification_id, now, now, agent_id))
                 cursor.execute(
                     RAW_SQL["commission"],
                     (agent_id, payment_id, rate, PAYMENT_MINOR, commission_minor, currency, now),

@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     configure_logging(app)
     register_extensions(app)
+    register_key_provider(app)
     register_request_hooks(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -53,9 +54,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
-    migrate.init_app(
-        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
-    )
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -63,6 +62,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
+
+
+def register_key_provider(app: Flask) -> None:
+    """The provider that wraps secret settings' data keys; it connects on first use."""
+    from portal.security.key_providers import build_key_provider
+
+    app.extensions["portal.key_provider"] = build_key_provider(app.config, app.instance_path)
 
 
 def register_request_hooks(app: Flask) -> None:

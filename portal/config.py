@@ -50,6 +50,15 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "LOG_JSON": env.get("LOG_JSON", "1") != "0",
         "AGENTS_PER_PAGE": int(env.get("AGENTS_PER_PAGE", "25")),
+        "KEY_PROVIDER": env.get("KEY_PROVIDER", "local"),
+        "LOCAL_KEYRING_PATH": env.get("LOCAL_KEYRING_PATH", ""),
+        "VAULT_ADDR": env.get("VAULT_ADDR", ""),
+        "VAULT_TOKEN": env.get("VAULT_TOKEN", ""),
+        "VAULT_ROLE_ID": env.get("VAULT_ROLE_ID", ""),
+        "VAULT_SECRET_ID": env.get("VAULT_SECRET_ID", ""),
+        "VAULT_NAMESPACE": env.get("VAULT_NAMESPACE", ""),
+        "VAULT_TRANSIT_MOUNT": env.get("VAULT_TRANSIT_MOUNT", "transit"),
+        "VAULT_TRANSIT_KEY": env.get("VAULT_TRANSIT_KEY", "agent-portal"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": portal_env == "production",
@@ -71,5 +80,7 @@ def check_production_safety(config: Mapping) -> None:
         )
     if len(config["SECRET_KEY"]) < 32:
         raise ConfigurationError("SECRET_KEY must be at least 32 characters in production")
+    if config.get("KEY_PROVIDER") == "vault" and not config.get("VAULT_ADDR"):
+        raise ConfigurationError("KEY_PROVIDER=vault needs VAULT_ADDR (and VAULT_TOKEN or an AppRole)")
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
         raise ConfigurationError("production needs PostgreSQL: set DATABASE_URL=postgresql://…")

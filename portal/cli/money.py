@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from portal.extensions import db
 from portal.observability.correlation import bind_correlation_id
@@ -15,7 +16,7 @@ from portal.services.ledger_verification import verify_ledger
 CLI_ACTOR = Actor.system("cli")
 
 
-@click.group("ledger")
+@click.group("ledger", cls=AppGroup)
 def ledger() -> None:
     """Check the money invariants."""
 
@@ -36,7 +37,7 @@ def ledger_verify() -> None:
     raise SystemExit(1)
 
 
-@click.group("summaries")
+@click.group("summaries", cls=AppGroup)
 def summaries() -> None:
     """The per-agent financial read model."""
 
@@ -46,15 +47,13 @@ def summaries_rebuild() -> None:
     """Recompute every agent's summary from the ledger, in one transaction."""
     correlation_id = bind_correlation_id()
     session = db.session()
-    with UnitOfWork(
-        session, command="rebuild_summaries", actor=CLI_ACTOR, correlation_id=correlation_id
-    ) as uow:
+    with UnitOfWork(session, command="rebuild_summaries", actor=CLI_ACTOR, correlation_id=correlation_id) as uow:
         total, changed = rebuild_summaries(session)
         uow.commit()
     click.echo(f"rebuilt {total} summaries; {changed} differed from the ledger and were corrected")
 
 
-@click.group("commissions")
+@click.group("commissions", cls=AppGroup)
 def commissions() -> None:
     """Commission approval."""
 

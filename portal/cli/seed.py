@@ -6,16 +6,16 @@ import os
 import time
 
 import click
+from flask.cli import with_appcontext
 
 from portal.extensions import db
 from portal.observability.correlation import bind_correlation_id
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--demo", "demo", is_flag=True, help="Add the demo staff, agents and invoices (once).")
-@click.option(
-    "--scale", "scale", type=click.IntRange(min=1), help="Generate this many agents with their data."
-)
+@click.option("--scale", "scale", type=click.IntRange(min=1), help="Generate this many agents with their data.")
 @click.option("--random-seed", default=7, show_default=True, help="Seed of the generator for --scale.")
 def seed(demo: bool, scale: int | None, random_seed: int) -> None:
     """Load demo data (idempotent) or generate data for benchmarks."""

@@ -7,7 +7,7 @@ from portal.models.billing import Invoice, Payment, Refund
 from portal.models.commission import Commission
 from portal.models.feature_flag import FeatureFlag
 from portal.models.idempotency import IdempotencyRecord
-from portal.models.notification import Notification
+from portal.models.notification import EmailOutbox, Notification
 from portal.models.setting import Setting
 from portal.models.summary import AgentFinancialSummary
 from portal.models.user import User
@@ -20,6 +20,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Commission",
+    "EmailOutbox",
     "FeatureFlag",
     "IdempotencyRecord",
     "Invoice",

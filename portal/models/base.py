@@ -51,7 +51,7 @@ class UTCDateTime(sa.TypeDecorator):
         return value.astimezone(UTC)
 
 
-JSONDocument = sa.JSON().with_variant(JSONB(), "postgresql")
+JSONDocument = sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 Money = sa.BigInteger
 
 

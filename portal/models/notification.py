@@ -39,3 +39,32 @@ class Notification(Base):
     link: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+OUTBOX_STATUSES = ("pending", "sent", "failed")
+
+
+class EmailOutbox(Base):
+    """One e-mail to send for one notification to one user, delivered after commit.
+
+    The address is looked up when sending; the text is the notification's,
+    already masked. A failed delivery is kept with its error, never dropped.
+    """
+
+    __tablename__ = "email_outbox"
+    __table_args__ = (
+        sa.CheckConstraint(one_of("status", OUTBOX_STATUSES), name="status_known"),
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        sa.UniqueConstraint("notification_id", "user_id"),
+        sa.Index("ix_email_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(sa.ForeignKey("notification.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

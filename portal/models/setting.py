@@ -18,8 +18,7 @@ class Setting(Base):
     __audit_secret__ = frozenset({"ciphertext"})
     __table_args__ = (
         sa.CheckConstraint(
-            "(is_secret AND ciphertext IS NOT NULL AND value IS NULL)"
-            " OR (NOT is_secret AND ciphertext IS NULL)",
+            "(is_secret AND ciphertext IS NOT NULL AND value IS NULL) OR (NOT is_secret AND ciphertext IS NULL)",
             name="secret_only_as_ciphertext",
         ),
         sa.Index("ix_setting_key_version", "key_version"),

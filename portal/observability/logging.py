@@ -9,6 +9,7 @@ from pythonjsonlogger.json import JsonFormatter
 
 from portal.observability.correlation import current_correlation_id
 from portal.security.masking import mask_text
+from portal.security.redaction import redact
 
 HANDLER_NAME = "portal-json"
 QUIET_LOGGERS = ("alembic.runtime.plugins", "werkzeug")
@@ -23,16 +24,32 @@ class CorrelationIdFilter(logging.Filter):
         return True
 
 
+def _clean(text: str) -> str:
+    return mask_text(redact(text))
+
+
 class MaskingFilter(logging.Filter):
-    """Mask card numbers, e-mail addresses, phones and IBANs in the message."""
+    """Redact known secrets and mask card numbers, e-mails, phones and IBANs anywhere in the record.
+
+    The message, its arguments, every extra field and the exception text are
+    cleaned before any formatter sees them.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_text(message)
-        if masked != message:
-            record.msg = masked
-            record.args = None
+        record.msg, record.args = _clean(record.getMessage()), None
+        for name, value in list(vars(record).items()):
+            if name not in _STANDARD_ATTRIBUTES and isinstance(value, str):
+                setattr(record, name, _clean(value))
+        if record.exc_info:
+            record.exc_text = _clean(_PLAIN.formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = _clean(record.stack_info)
         return True
+
+
+_PLAIN = logging.Formatter()
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
 def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
@@ -54,11 +71,12 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
             )
         )
     else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s")
-        )
-    handler.addFilter(CorrelationIdFilter())
-    handler.addFilter(MaskingFilter())
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"))
     root.addHandler(handler)
+    for each in root.handlers:
+        # Every handler, also those a server such as gunicorn installed, masks what it writes.
+        if not any(isinstance(f, MaskingFilter) for f in each.filters):
+            each.addFilter(CorrelationIdFilter())
+            each.addFilter(MaskingFilter())
     for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

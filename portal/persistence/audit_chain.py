@@ -167,13 +167,10 @@ def verify_events(key: bytes, events: Iterable[dict[str, Any]], head: dict | Non
             ChainBreak(
                 None,
                 None,
-                f"head names seq {head['last_seq']} but the last event is seq {last_seq}: "
-                "events after it were deleted",
+                f"head names seq {head['last_seq']} but the last event is seq {last_seq}: events after it were deleted",
             ),
         )
-    if last_seq and not hmac.compare_digest(
-        head_mac(key, head["last_seq"], head["last_hash"]), head["head_mac"]
-    ):
+    if last_seq and not hmac.compare_digest(head_mac(key, head["last_seq"], head["last_hash"]), head["head_mac"]):
         return ChainReport(checked, ChainBreak(None, None, "the head's MAC does not match"))
     return ChainReport(checked, None)
 
@@ -194,10 +191,7 @@ def verify_chain(session: Session, key: bytes, batch_size: int = 2000) -> ChainR
         head_seq = head["last_seq"]
     table = AuditEvent.__table__
     result = session.execute(
-        sa.select(table)
-        .where(table.c.seq <= head_seq)
-        .order_by(table.c.seq)
-        .execution_options(yield_per=batch_size)
+        sa.select(table).where(table.c.seq <= head_seq).order_by(table.c.seq).execution_options(yield_per=batch_size)
     )
     try:
         return verify_events(key, (dict(row) for row in result.mappings()), head)

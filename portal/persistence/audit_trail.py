@@ -97,9 +97,7 @@ def _refuse_unaudited_changes(session: Session, flush_context, instances) -> Non
     changed = [o for o in (*session.new, *session.dirty, *session.deleted) if _is_audited(o)]
     if changed:
         names = sorted({type(o).__name__ for o in changed})
-        raise UnitOfWorkError(
-            f"{', '.join(names)} changed outside a unit of work: the change would not be audited"
-        )
+        raise UnitOfWorkError(f"{', '.join(names)} changed outside a unit of work: the change would not be audited")
 
 
 @event.listens_for(Session, "before_commit")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from portal.observability.correlation import current_correlation_id, new_correlation_id
 from portal.persistence.audit_chain import lock_chain_head
+from portal.security.masking import mask_text
 
 if TYPE_CHECKING:
     from portal.repositories.agents import AgentRepository
@@ -79,7 +80,7 @@ class UnitOfWork:
         self.actor = actor
         self.correlation_id = correlation_id or current_correlation_id() or new_correlation_id()
         self.request_ip = request_ip
-        self.reason = reason
+        self.reason = mask_text(reason) if reason else None
         self.rows_written = 0
         self.committed = False
         self.chain_head: tuple[int, str] | None = None
@@ -216,9 +217,7 @@ class UnitOfWork:
             try:
                 hook()
             except Exception:
-                logger.exception(
-                    "post-commit hook failed", extra={"command": self.command, "hook": repr(hook)}
-                )
+                logger.exception("post-commit hook failed", extra={"command": self.command, "hook": repr(hook)})
 
 
 def active_unit_of_work() -> UnitOfWork | None:

@@ -21,9 +21,7 @@ class IdempotencyRepository:
         table = IdempotencyRecord.__table__
         return (
             self.session.connection()
-            .execute(
-                sa.select(table.c.command, table.c.request_hash, table.c.result).where(table.c.key == key)
-            )
+            .execute(sa.select(table.c.command, table.c.request_hash, table.c.result).where(table.c.key == key))
             .first()
         )
 

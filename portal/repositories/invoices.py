@@ -24,9 +24,7 @@ class InvoiceRepository:
     def with_agent(self, invoice_id: int) -> tuple[Invoice, Agent] | None:
         """The invoice and its agent, in one query."""
         row = self.session.execute(
-            sa.select(Invoice, Agent)
-            .join(Agent, Agent.id == Invoice.agent_id)
-            .where(Invoice.id == invoice_id)
+            sa.select(Invoice, Agent).join(Agent, Agent.id == Invoice.agent_id).where(Invoice.id == invoice_id)
         ).first()
         return (row.Invoice, row.Agent) if row else None
 
@@ -34,6 +32,4 @@ class InvoiceRepository:
         return self.session.scalar(sa.select(Invoice).where(Invoice.number == number))
 
     def count_for_agent(self, agent_id: int) -> int:
-        return (
-            self.session.scalar(sa.select(sa.func.count(Invoice.id)).where(Invoice.agent_id == agent_id)) or 0
-        )
+        return self.session.scalar(sa.select(sa.func.count(Invoice.id)).where(Invoice.agent_id == agent_id)) or 0

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.models import Notification
-from portal.models.base import utcnow
+from portal.models import EmailOutbox, Notification, User
+from portal.models.base import UTCDateTime, utcnow
 from portal.persistence.unit_of_work import note_rows_written
 from portal.security.masking import mask_text
+
+STAFF_RECIPIENT_ROLES = ("admin", "finance")
 
 
 class NotificationRepository:
@@ -17,21 +19,52 @@ class NotificationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, notification: Notification) -> None:
-        """One INSERT, at once: notifications are written by many commands and never read back by them."""
+    def add(self, notification: Notification) -> int:
+        """Store the notification, masked, and queue its e-mails; returns its id.
+
+        Plain INSERTs, at once: notifications are written by many commands and
+        never read back by them. Agent notifications go to the agent's active
+        users, staff ones to active admins and finance users.
+        """
+        now = notification.created_at or utcnow()
         table = Notification.__table__
-        self.session.connection().execute(
-            sa.insert(table).values(
-                audience=notification.audience,
-                agent_id=notification.agent_id,
-                kind=notification.kind,
-                subject=mask_text(notification.subject),
-                body=mask_text(notification.body),
-                link=notification.link,
-                created_at=notification.created_at or utcnow(),
+        notification_id = (
+            self.session.connection()
+            .execute(
+                sa.insert(table)
+                .values(
+                    audience=notification.audience,
+                    agent_id=notification.agent_id,
+                    kind=notification.kind,
+                    subject=mask_text(notification.subject),
+                    body=mask_text(notification.body),
+                    link=notification.link,
+                    created_at=now,
+                )
+                .returning(table.c.id)
+            )
+            .scalar_one()
+        )
+        if notification.audience == "agent":
+            recipients = sa.and_(User.agent_id == notification.agent_id, User.is_active.is_(True))
+        else:
+            recipients = sa.and_(User.role.in_(STAFF_RECIPIENT_ROLES), User.is_active.is_(True))
+        outbox = EmailOutbox.__table__
+        queued = self.session.connection().execute(
+            sa.insert(outbox).from_select(
+                ["notification_id", "user_id", "status", "attempts", "next_attempt_at", "created_at"],
+                sa.select(
+                    sa.literal(notification_id),
+                    User.id,
+                    sa.literal("pending"),
+                    sa.literal(0),
+                    sa.literal(now, UTCDateTime),
+                    sa.literal(now, UTCDateTime),
+                ).where(recipients),
             )
         )
-        note_rows_written(self.session, 1)
+        note_rows_written(self.session, 1 + max(queued.rowcount, 0))
+        return notification_id
 
     def unread_count_for_agent(self, agent_id: int) -> int:
         return (

@@ -91,9 +91,7 @@ class SummaryRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def apply(
-        self, agent_id: int, currency: str, last_payment_at: datetime | None = None, **deltas: int
-    ) -> None:
+    def apply(self, agent_id: int, currency: str, last_payment_at: datetime | None = None, **deltas: int) -> None:
         unknown = set(deltas) - set(SUMMARY_FIGURES)
         if unknown:
             raise ValueError(f"not summary figures: {sorted(unknown)}")

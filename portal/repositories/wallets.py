@@ -34,9 +34,7 @@ class WalletRepository:
         return entry
 
     def entry_by_idempotency_key(self, key: str) -> WalletTransaction | None:
-        return self.session.scalar(
-            sa.select(WalletTransaction).where(WalletTransaction.idempotency_key == key)
-        )
+        return self.session.scalar(sa.select(WalletTransaction).where(WalletTransaction.idempotency_key == key))
 
     def ledger_totals(self, wallet_id: int) -> tuple[int, int]:
         """Sums of the available and held deltas of every entry of the wallet."""

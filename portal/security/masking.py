@@ -15,10 +15,13 @@ _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)\.([A-Za-z]{2,24})"
     r"(?![A-Za-z0-9-])"
 )
-# A run of 13 to 19 digits, optionally grouped by single spaces or dashes.
-_CARD_CANDIDATE = re.compile(r"(?<![0-9])(?:[0-9][ -]?){12,18}[0-9](?![0-9])")
-_IBAN = re.compile(
-    r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"
+# A whole run of 13 to 19 digits, optionally grouped by single spaces or dashes:
+# never a piece of a longer run, nor of a number written with a leading + (a phone).
+_CARD_CANDIDATE = re.compile(r"(?<![0-9+])(?<![0-9+][ -])(?:[0-9][ -]?){12,18}[0-9](?![0-9])(?![ -][0-9])")
+# IBAN candidates in free text: compact or grouped by single spaces; only the
+# longest prefix that passes the ISO 13616 mod-97 check is treated as an IBAN.
+_IBAN_CANDIDATE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?)(?![A-Za-z0-9])"
 )
 # Phone numbers in free text: international (leading +), North American
 # ``(555) 123-4567`` / ``555-123-4567``, or national with a trunk 0
@@ -49,6 +52,14 @@ def luhn_valid(digits: str) -> bool:
                 digit -= 9
         total += digit
     return total % 10 == 0
+
+
+def iban_valid(compact: str) -> bool:
+    """True when ``compact`` (no spaces) is 15 to 34 characters and passes the mod-97 check."""
+    if not 15 <= len(compact) <= 34 or not compact.isalnum() or not compact.isascii():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(ch, 36)) for ch in rearranged.upper())) % 97 == 1
 
 
 def last4(value: str | None) -> str | None:
@@ -98,12 +109,23 @@ def _mask_card_match(match: re.Match[str]) -> str:
     return match.group(0)
 
 
+def _mask_iban_match(match: re.Match[str]) -> str:
+    text = match.group(0)
+    for end in range(len(text), 0, -1):
+        if text[end - 1] != " " and (end == len(text) or text[end] == " "):
+            compact = text[:end].replace(" ", "")
+            if iban_valid(compact):
+                # What followed may hold another IBAN: look at it again.
+                return f"{MASK}{compact[-4:]}" + _IBAN_CANDIDATE.sub(_mask_iban_match, text[end:])
+    return text
+
+
 def mask_text(text: str) -> str:
     """Mask every card number, e-mail address, IBAN and phone number in free text."""
     if not text:
         return text
     text = _EMAIL.sub(lambda m: mask_email(m.group(0)) or MASK, text)
-    text = _IBAN.sub(lambda m: mask_iban(m.group(0)) or MASK, text)
+    text = _IBAN_CANDIDATE.sub(_mask_iban_match, text)
     text = _CARD_CANDIDATE.sub(_mask_card_match, text)
     return _PHONE.sub(lambda m: mask_phone(m.group(0)) or MASK, text)
 

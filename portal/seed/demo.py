@@ -102,8 +102,7 @@ def demo_present(session: Session) -> bool:
 def demo_logins() -> list[DemoLogin]:
     logins = [DemoLogin(role, email, password, "/dashboard/") for role, email, _, password in STAFF]
     logins += [
-        DemoLogin("agent", f"agent@{agent.slug}.example", AGENT_PASSWORD, f"/portal/{agent.slug}/")
-        for agent in AGENTS
+        DemoLogin("agent", f"agent@{agent.slug}.example", AGENT_PASSWORD, f"/portal/{agent.slug}/") for agent in AGENTS
     ]
     return logins
 
@@ -114,15 +113,11 @@ def load_demo_data(session: Session, correlation_id: str | None = None) -> bool:
         return False
 
     def unit(command: str, reason: str | None = None) -> UnitOfWork:
-        return UnitOfWork(
-            session, command=command, actor=SEED_ACTOR, correlation_id=correlation_id, reason=reason
-        )
+        return UnitOfWork(session, command=command, actor=SEED_ACTOR, correlation_id=correlation_id, reason=reason)
 
     with unit("seed_demo_staff") as uow:
         for role, email, full_name, password in STAFF:
-            session.add(
-                User(email=email, full_name=full_name, role=role, password_hash=hash_password(password))
-            )
+            session.add(User(email=email, full_name=full_name, role=role, password_hash=hash_password(password)))
         uow.commit()
     agent_password_hash = hash_password(AGENT_PASSWORD)
     for spec in AGENTS:
@@ -198,9 +193,7 @@ def _add_agent_story(session, unit, spec: DemoAgent, password_hash: str, correla
         )
         if story.startswith("paid_"):
             clock.advance(14)
-            orchestrator.approve_commission(
-                commission_id=payment.commission_id, idempotency_key=f"{key}-approve"
-            )
+            orchestrator.approve_commission(commission_id=payment.commission_id, idempotency_key=f"{key}-approve")
         if story == "paid_credited_then_partly_refunded":
             clock.advance(2)
             orchestrator.refund_payment(
@@ -213,9 +206,7 @@ def _add_agent_story(session, unit, spec: DemoAgent, password_hash: str, correla
     _payout_story(orchestrator, clock, agent_id, spec)  # fmt: skip
 
 
-def _payout_story(
-    orchestrator: FinancialOrchestrator, clock: DemoClock, agent_id: int, spec: DemoAgent
-) -> None:
+def _payout_story(orchestrator: FinancialOrchestrator, clock: DemoClock, agent_id: int, spec: DemoAgent) -> None:
     clock.advance(1)
     payout = orchestrator.request_payout(
         agent_id=agent_id, amount_minor=10_000, currency=spec.currency,

@@ -44,26 +44,20 @@ def _bulk_insert_ids(uow: UnitOfWork, model, rows: list[dict], key: str) -> list
     for start in range(0, len(rows), BATCH):
         session.execute(sa.insert(table), rows[start : start + BATCH])
     note_rows_written(session, len(rows))
-    ids_by_key = dict(
-        session.execute(sa.select(table.c[key], table.c.id).where(table.c.id > newest_before)).all()
-    )
+    ids_by_key = dict(session.execute(sa.select(table.c[key], table.c.id).where(table.c.id > newest_before)).all())
     ids = [ids_by_key[row[key]] for row in rows]
     record_bulk_inserts(uow, model, [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)])
     return ids
 
 
-def load_scale_data(
-    session: Session, agents: int, seed: int = 7, correlation_id: str | None = None
-) -> ScaleReport:
+def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id: str | None = None) -> ScaleReport:
     """Add ``agents`` agents, each with invoices, payments, commissions and a funded wallet."""
     if agents < 1:
         raise ValueError("the number of agents must be at least 1")
     rng = random.Random(seed)
     statuses = [status for status, weight in STATUS_WEIGHTS for _ in range(weight)]
     now = utcnow()
-    with UnitOfWork(
-        session, command="seed_scale", actor=Actor.system("seed"), correlation_id=correlation_id
-    ) as uow:
+    with UnitOfWork(session, command="seed_scale", actor=Actor.system("seed"), correlation_id=correlation_id) as uow:
         first = (session.scalar(sa.select(sa.func.max(Agent.id))) or 0) + 1
         agent_rows = [
             {
@@ -85,9 +79,7 @@ def load_scale_data(
             for n in range(INVOICES_PER_AGENT):
                 status = rng.choice(statuses)
                 amount = rng.randrange(5_000, 500_000)
-                paid = {"paid": amount, "partially_paid": amount * rng.randrange(10, 90) // 100}.get(
-                    status, 0
-                )
+                paid = {"paid": amount, "partially_paid": amount * rng.randrange(10, 90) // 100}.get(status, 0)
                 issued = now - timedelta(days=rng.randrange(1, 365))
                 invoice_rows.append(
                     {
@@ -213,8 +205,6 @@ def load_scale_data(
             )
         _bulk_insert_ids(uow, WalletTransaction, ledger_rows, "idempotency_key")
         rebuild_summaries(session, agent_ids)
-        report = ScaleReport(
-            len(agent_ids), len(invoice_ids), len(payment_ids), len(commission_ids), len(ledger_rows)
-        )
+        report = ScaleReport(len(agent_ids), len(invoice_ids), len(payment_ids), len(commission_ids), len(ledger_rows))
         uow.commit()
     return report

@@ -29,9 +29,7 @@ def create_agent(uow: UnitOfWork, draft: AgentDraft) -> int:
     """Add an agent ready to earn: wallet, zeroed summary and house branding; returns its id."""
     slug = draft.slug.strip().lower()
     if not _SLUG.fullmatch(slug):
-        raise errors.InputNotValid(
-            "The slug is the portal's address: 1 to 64 lower-case letters, digits and dashes."
-        )
+        raise errors.InputNotValid("The slug is the portal's address: 1 to 64 lower-case letters, digits and dashes.")
     if not draft.name.strip():
         raise errors.InputNotValid("Enter the agent's name.")
     if not 0 <= draft.commission_rate_bps <= MAX_RATE_BPS:

@@ -34,7 +34,8 @@ from portal.models import Commission, Notification, Payment, Payout, Refund, Wal
 from portal.models.base import utcnow
 from portal.models.billing import PAYMENT_METHODS
 from portal.persistence.unit_of_work import Actor, UnitOfWork
-from portal.security.masking import last4
+from portal.security.masking import last4, mask_text
+from portal.security.secure_settings import setting_value
 from portal.services.money_results import (
     CommandResult,
     CommissionApproved,
@@ -44,7 +45,6 @@ from portal.services.money_results import (
     PayoutRequested,
     WalletAdjusted,
 )
-from portal.services.operator_settings import setting_value
 from portal.services.retries import retry_lost_races
 
 R = TypeVar("R", bound=CommandResult)
@@ -78,9 +78,7 @@ def request_fingerprint(command: str, request: dict[str, Any]) -> str:
 
 def _require_key(key: str | None) -> str:
     if not key or not _KEY.fullmatch(key):
-        raise errors.IdempotencyKeyInvalid(
-            "An idempotency key of 1 to 100 letters, digits or . _ : - is required."
-        )
+        raise errors.IdempotencyKeyInvalid("An idempotency key of 1 to 100 letters, digits or . _ : - is required.")
     return key
 
 
@@ -95,7 +93,8 @@ def _require_positive(amount_minor: Any) -> int:
 
 
 def _require_reason(reason: str | None) -> str:
-    text = (reason or "").strip()
+    """A non-empty reason, masked: it is kept in the audit trail and shown to people."""
+    text = mask_text((reason or "").strip())
     if not text:
         raise errors.ReasonRequired("Give a reason: it is kept in the audit trail.")
     if len(text) > MAX_REASON_LENGTH:
@@ -162,7 +161,7 @@ class FinancialOrchestrator:
         if method not in PAYMENT_METHODS:
             raise errors.InputNotValid(f"Choose a payment method: {', '.join(PAYMENT_METHODS)}.")
         instrument_last4 = last4(instrument)
-        reference = (external_reference or "").strip()[:120] or None
+        reference = mask_text((external_reference or "").strip())[:120] or None
         request = {
             "invoice_id": invoice_id,
             "amount_minor": amount_minor,
@@ -214,9 +213,7 @@ class FinancialOrchestrator:
         approved, skipped = 0, []
         for commission_id in due:
             try:
-                result = self.approve_commission(
-                    commission_id=commission_id, idempotency_key=f"mature:{commission_id}"
-                )
+                result = self.approve_commission(commission_id=commission_id, idempotency_key=f"mature:{commission_id}")
             except errors.DomainError as refusal:
                 skipped.append((commission_id, refusal.message))
             else:
@@ -319,8 +316,7 @@ class FinancialOrchestrator:
                 if first is not None:
                     if first.command != command or first.request_hash != fingerprint:
                         raise errors.IdempotencyConflict(
-                            "This request reuses the key of a different earlier request; "
-                            "send it again with a new key."
+                            "This request reuses the key of a different earlier request; send it again with a new key."
                         )
                     return result_type.from_json(first.result)
                 result = body(uow)
@@ -449,9 +445,7 @@ class FinancialOrchestrator:
             )
         )
         payment.refunded_minor += amount_minor
-        payment.status = (
-            "refunded" if payment.refunded_minor == payment.amount_minor else "partially_refunded"
-        )
+        payment.status = "refunded" if payment.refunded_minor == payment.amount_minor else "partially_refunded"
         invoice.paid_minor -= amount_minor
         invoice.status = "issued" if invoice.paid_minor == 0 else "partially_paid"
         uow.flush()
@@ -466,7 +460,7 @@ class FinancialOrchestrator:
         self._notify_agent(
             uow,
             payment.agent_id,
-            "payment_refunded",
+            "commission_clawed_back" if clawback_minor else "payment_refunded",
             f"Refund on invoice {invoice.number}",
             f"{_money(amount_minor, currency)} of a payment on invoice {invoice.number} was refunded. "
             + (
@@ -486,9 +480,7 @@ class FinancialOrchestrator:
             clawback_minor=clawback_minor,
         )
 
-    def _claw_back(
-        self, uow: UnitOfWork, payment: Payment, refund: Refund, now: datetime
-    ) -> Commission | None:
+    def _claw_back(self, uow: UnitOfWork, payment: Payment, refund: Refund, now: datetime) -> Commission | None:
         """The commission's share of the refund, as a new negative commission.
 
         Computed on the cumulative refund, so the clawbacks of several partial
@@ -524,9 +516,7 @@ class FinancialOrchestrator:
         if credited:
             wallet = uow.wallets.open(original.agent_id, original.currency, lock=True)
             uow.flush()
-            self._move(
-                uow, wallet, "clawback", amount, 0, f"clawback:{clawback.id}", "commission", clawback.id
-            )
+            self._move(uow, wallet, "clawback", amount, 0, f"clawback:{clawback.id}", "commission", clawback.id)
             uow.summaries.apply(original.agent_id, original.currency, commissions_earned_minor=amount)
         else:
             uow.summaries.apply(original.agent_id, original.currency, commissions_pending_minor=amount)
@@ -537,13 +527,9 @@ class FinancialOrchestrator:
         if commission is None:
             raise errors.NotFound("There is no such commission.")
         if commission.kind == "clawback":
-            raise errors.CommissionNotApprovable(
-                "Clawbacks are applied together with the commission they reduce."
-            )
+            raise errors.CommissionNotApprovable("Clawbacks are applied together with the commission they reduce.")
         if commission.status != "pending":
-            raise errors.CommissionNotApprovable(
-                f"Commission #{commission.id} is already {commission.status}."
-            )
+            raise errors.CommissionNotApprovable(f"Commission #{commission.id} is already {commission.status}.")
         now = self._clock()
         wallet = uow.wallets.open(commission.agent_id, commission.currency, lock=True)
         uow.flush()
@@ -600,8 +586,7 @@ class FinancialOrchestrator:
             raise errors.BelowMinimumPayout(f"The minimum payout is {_money(minimum, currency)}.")
         if amount_minor > available:
             raise errors.InsufficientFunds(
-                f"You can pay out at most {_money(available, currency)}; "
-                f"{_money(amount_minor, currency)} was asked."
+                f"You can pay out at most {_money(available, currency)}; {_money(amount_minor, currency)} was asked."
             )
         payout = uow.payouts.add(
             Payout(
@@ -660,9 +645,7 @@ class FinancialOrchestrator:
         payout.decided_by = str(uow.actor)
         payout.decided_at = self._clock()
         if decision == "approved":
-            self._move(
-                uow, wallet, "payout_debit", 0, -amount, f"payout-debit:{payout.id}", "payout", payout.id
-            )
+            self._move(uow, wallet, "payout_debit", 0, -amount, f"payout-debit:{payout.id}", "payout", payout.id)
             message = f"Your payout of {_money(amount, payout.currency)} was approved and is on its way."
         else:
             payout.rejection_reason = reason
@@ -721,9 +704,7 @@ class FinancialOrchestrator:
         _require_currency(currency, agent.currency, "The wallet")
         wallet = uow.wallets.open(agent.id, currency, lock=True)
         uow.flush()
-        entry = self._move(
-            uow, wallet, "adjustment", amount_minor, 0, f"adjustment:{key}", "adjustment", None, reason
-        )
+        entry = self._move(uow, wallet, "adjustment", amount_minor, 0, f"adjustment:{key}", "adjustment", None, reason)
         self._notify_agent(
             uow,
             agent.id,
@@ -784,6 +765,4 @@ class FinancialOrchestrator:
         return entry
 
     def _notify_agent(self, uow: UnitOfWork, agent_id: int, kind: str, subject: str, body: str) -> None:
-        uow.notifications.add(
-            Notification(audience="agent", agent_id=agent_id, kind=kind, subject=subject, body=body)
-        )
+        uow.notifications.add(Notification(audience="agent", agent_id=agent_id, kind=kind, subject=subject, body=body))

@@ -28,9 +28,7 @@ def _sum_when(condition, value) -> sa.ColumnElement:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
 
 
-def compute_summaries(
-    session: Session, agent_ids: Iterable[int] | None = None
-) -> dict[int, FinancialSummary]:
+def compute_summaries(session: Session, agent_ids: Iterable[int] | None = None) -> dict[int, FinancialSummary]:
     """Every agent's summary figures, from invoices, payments, commissions and the ledger.
 
     One query whatever the number of agents. Wallet balances are the sums of
@@ -60,9 +58,7 @@ def compute_summaries(
         sa.select(
             Commission.agent_id,
             _sum_when(Commission.status == "credited", Commission.amount_minor).label("earned"),
-            _sum_when(Commission.status.in_(PENDING_COMMISSION_STATUSES), Commission.amount_minor).label(
-                "pending"
-            ),
+            _sum_when(Commission.status.in_(PENDING_COMMISSION_STATUSES), Commission.amount_minor).label("pending"),
         )
         .group_by(Commission.agent_id)
         .subquery()

@@ -10,6 +10,7 @@ from portal.domain import errors
 from portal.models import Invoice
 from portal.models.base import utcnow
 from portal.persistence.unit_of_work import UnitOfWork
+from portal.security.masking import mask_text
 
 MAX_AMOUNT_MINOR = 10**13
 
@@ -47,9 +48,9 @@ def create_invoice(uow: UnitOfWork, draft: InvoiceDraft) -> int:
             Invoice(
                 agent_id=agent.id,
                 number=_next_number(uow, agent.id, agent.slug),
-                customer_name=customer[:200],
+                customer_name=mask_text(customer)[:200],
                 customer_email=(draft.customer_email or "").strip() or None,
-                description=draft.description.strip()[:500],
+                description=mask_text(draft.description.strip())[:500],
                 amount_minor=draft.amount_minor,
                 paid_minor=0,
                 currency=draft.currency,

@@ -85,9 +85,7 @@ def verify_ledger(session: Session, chain_key: bytes) -> LedgerReport:
 
 
 def _check_wallets(session: Session, report: LedgerReport) -> None:
-    wallets = session.execute(
-        sa.select(Wallet.id, Wallet.agent_id, Wallet.available_minor, Wallet.held_minor)
-    ).all()
+    wallets = session.execute(sa.select(Wallet.id, Wallet.agent_id, Wallet.available_minor, Wallet.held_minor)).all()
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     running: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     entries = 0
@@ -126,8 +124,7 @@ def _check_wallets(session: Session, report: LedgerReport) -> None:
             report.violate(
                 1,
                 f"wallet #{wallet_id} (agent #{agent_id})",
-                f"holds {available} available / {held} held; "
-                f"its ledger adds up to {ledger_available} / {ledger_held}",
+                f"holds {available} available / {held} held; its ledger adds up to {ledger_available} / {ledger_held}",
             )
     report.checked.append(f"invariant 1: {len(wallets)} wallets against {entries} ledger entries")
 
@@ -162,9 +159,7 @@ def _check_ledger_against_audit(session: Session, report: LedgerReport) -> None:
             present.add(entry_id)
             snapshot = recorded.get(entry_id)
             if snapshot is None:
-                report.violate(
-                    1, f"ledger entry #{entry_id}", "has no audited insert: written behind the app"
-                )
+                report.violate(1, f"ledger entry #{entry_id}", "has no audited insert: written behind the app")
                 continue
             differing = [name for name in LEDGER_FIELDS if snapshot.get(name) != entry[name]]
             if differing:
@@ -182,9 +177,9 @@ def _check_ledger_against_audit(session: Session, report: LedgerReport) -> None:
 
 def _check_payout_holds(session: Session, report: LedgerReport) -> None:
     below = session.execute(
-        sa.select(
-            WalletTransaction.id, WalletTransaction.wallet_id, WalletTransaction.available_after_minor
-        ).where(WalletTransaction.kind == "payout_hold", WalletTransaction.available_after_minor < 0)
+        sa.select(WalletTransaction.id, WalletTransaction.wallet_id, WalletTransaction.available_after_minor).where(
+            WalletTransaction.kind == "payout_hold", WalletTransaction.available_after_minor < 0
+        )
     ).all()
     holds = session.scalar(
         sa.select(sa.func.count(WalletTransaction.id)).where(WalletTransaction.kind == "payout_hold")
@@ -204,23 +199,17 @@ def _check_invoices_and_payments(session: Session, report: LedgerReport) -> None
         .subquery()
     )
     invoices = session.execute(
-        sa.select(
-            Invoice.id, Invoice.number, Invoice.amount_minor, Invoice.paid_minor, net_paid.c.net
-        ).outerjoin(net_paid, net_paid.c.invoice_id == Invoice.id)
+        sa.select(Invoice.id, Invoice.number, Invoice.amount_minor, Invoice.paid_minor, net_paid.c.net).outerjoin(
+            net_paid, net_paid.c.invoice_id == Invoice.id
+        )
     ).all()
     for invoice_id, number, amount, paid, net in invoices:
         net = int(net or 0)
         if paid != net:
-            report.violate(
-                3, f"invoice {number} (#{invoice_id})", f"records {paid} paid; its payments net {net}"
-            )
+            report.violate(3, f"invoice {number} (#{invoice_id})", f"records {paid} paid; its payments net {net}")
         if paid > amount:
-            report.violate(
-                3, f"invoice {number} (#{invoice_id})", f"paid {paid} is above its amount {amount}"
-            )
-    refunded = sa.select(Refund.payment_id, sa.func.sum(Refund.amount_minor).label("total")).group_by(
-        Refund.payment_id
-    )
+            report.violate(3, f"invoice {number} (#{invoice_id})", f"paid {paid} is above its amount {amount}")
+    refunded = sa.select(Refund.payment_id, sa.func.sum(Refund.amount_minor).label("total")).group_by(Refund.payment_id)
     refunds = {payment_id: int(total) for payment_id, total in session.execute(refunded)}
     payments = session.execute(sa.select(Payment.id, Payment.refunded_minor)).all()
     for payment_id, recorded in payments:

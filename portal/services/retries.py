@@ -68,8 +68,6 @@ def retry_lost_races(
                 raise errors.ConcurrencyConflict(
                     "This changed at the same time as another request. Reload and try again."
                 ) from error
-            logger.info(
-                "command retried", extra={"command": name, "attempt": attempt, "error": type(error).__name__}
-            )
+            logger.info("command retried", extra={"command": name, "attempt": attempt, "error": type(error).__name__})
             sleep(backoff(attempt))
     raise AssertionError("unreachable")

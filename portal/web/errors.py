@@ -8,9 +8,12 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.domain.errors import DomainError
 from portal.web.htmx import wants_fragment
 
 logger = logging.getLogger(__name__)
+
+HTTP_STATUS_TITLES = {403: "Not allowed", 404: "Not found", 409: "Conflict", 422: "Not possible"}
 
 ADVICE = {
     400: "The request could not be understood. Go back and try again.",
@@ -40,6 +43,12 @@ def install_error_pages(app: Flask) -> None:
             "Your form expired",
             "The form was open too long or sent from elsewhere. Reload the page and submit it again.",
         )
+
+    @app.errorhandler(DomainError)
+    def _refused(error: DomainError):
+        status = error.http_status
+        title = "Unavailable" if status == 503 else HTTP_STATUS_TITLES.get(status, "Not possible")
+        return _render(status, title, error.message)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

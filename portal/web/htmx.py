@@ -7,10 +7,7 @@ from flask import Response, make_response, redirect, render_template, request
 
 def wants_fragment() -> bool:
     """A fragment only for htmx requests that are not restoring history."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
 def render_page(page: str, fragment: str, **context) -> Response:

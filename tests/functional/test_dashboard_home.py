@@ -57,9 +57,7 @@ def test_htmx_gets_the_fragment_and_history_restore_the_page(staff_client):
     fragment = staff_client.get("/dashboard/", headers={"HX-Request": "true"})
     assert fragment.get_data(as_text=True).lstrip().startswith('<section id="agents"')
     assert "HX-Request" in fragment.headers["Vary"]
-    restored = staff_client.get(
-        "/dashboard/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
-    )
+    restored = staff_client.get("/dashboard/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert "<html" in restored.get_data(as_text=True)
     assert "HX-Request" in staff_client.get("/dashboard/").headers["Vary"]
 

@@ -129,9 +129,7 @@ def test_explicit_events_join_the_chain(db_session):
 def _seed_events(db_session, count: int = 3) -> list[int]:
     with UnitOfWork(db_session, command="seed", actor=ACTOR) as uow:
         db_session.add_all(
-            Agent(
-                slug=f"t-{n}", name=f"T{n}", email=f"t{n}@example.com", commission_rate_bps=1, currency="EUR"
-            )
+            Agent(slug=f"t-{n}", name=f"T{n}", email=f"t{n}@example.com", commission_rate_bps=1, currency="EUR")
             for n in range(count)
         )
         uow.commit()
@@ -145,9 +143,7 @@ def test_verify_cli_passes_then_names_an_edited_event(db_session, app):
     assert ok.exit_code == 0, ok.output
     assert f"{len(seqs)} events verified" in ok.output
 
-    db_session.execute(
-        sa.text("UPDATE audit_event SET actor = 'user:999' WHERE seq = :seq"), {"seq": seqs[1]}
-    )
+    db_session.execute(sa.text("UPDATE audit_event SET actor = 'user:999' WHERE seq = :seq"), {"seq": seqs[1]})
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1
     assert f"seq={seqs[1]}" in broken.output and "changed" in broken.output

@@ -213,9 +213,7 @@ def test_wallet_version_starts_at_one_and_detects_a_concurrent_writer(db_session
     with pytest.raises(StaleDataError), UnitOfWork(db_session, command="credit", actor=ACTOR) as uow:
         wallet = db_session.get(Wallet, wallet_id)
         # another writer bumps the version between our read and our write
-        db_session.execute(
-            sa.text("UPDATE wallet SET version = version + 1 WHERE id = :id"), {"id": wallet_id}
-        )
+        db_session.execute(sa.text("UPDATE wallet SET version = version + 1 WHERE id = :id"), {"id": wallet_id})
         wallet.available_minor += 100
         uow.flush()
     assert db_session.scalar(sa.select(Wallet.available_minor).where(Wallet.id == wallet_id)) == 0

@@ -51,9 +51,7 @@ def test_commissions_mature_approves_only_what_passed_the_holding_period(app, db
     old = world.pay(invoice, 10_000)
     young = world.pay(invoice, 10_000)
     db_session.execute(
-        sa.update(Commission)
-        .where(Commission.id == old.commission_id)
-        .values(created_at=utcnow() - timedelta(days=20))
+        sa.update(Commission).where(Commission.id == old.commission_id).values(created_at=utcnow() - timedelta(days=20))
     )
     db_session.commit()
     result = app.test_cli_runner().invoke(args=["commissions", "mature"])

@@ -12,9 +12,7 @@ from tests.support.money import MoneyWorld
 
 
 def _events(session, after_seq: int) -> list[AuditEvent]:
-    return list(
-        session.scalars(sa.select(AuditEvent).where(AuditEvent.seq > after_seq).order_by(AuditEvent.seq))
-    )
+    return list(session.scalars(sa.select(AuditEvent).where(AuditEvent.seq > after_seq).order_by(AuditEvent.seq)))
 
 
 def _last_seq(session) -> int:
@@ -50,9 +48,7 @@ def test_every_command_leaves_attributed_masked_events_and_the_chain_holds(db_se
             idempotency_key="r",
         ),
     )  # fmt: skip
-    payout = world.orchestrator.request_payout(
-        agent_id=agent, amount_minor=2_000, currency="EUR", idempotency_key="p"
-    )
+    payout = world.orchestrator.request_payout(agent_id=agent, amount_minor=2_000, currency="EUR", idempotency_key="p")
     run(
         "approve_payout",
         lambda: world.orchestrator.approve_payout(payout_id=payout.payout_id, idempotency_key="p-ok"),
@@ -71,20 +67,12 @@ def test_every_command_leaves_attributed_masked_events_and_the_chain_holds(db_se
     )
     assert {"Payment", "Invoice", "Commission"} <= seen["record_payment"]
     assert {"Wallet", "WalletTransaction", "Commission"} <= seen["approve_commission"]
-    assert {"Refund", "Payment", "Invoice", "Commission", "Wallet", "WalletTransaction"} <= seen[
-        "refund_payment"
-    ]
+    assert {"Refund", "Payment", "Invoice", "Commission", "Wallet", "WalletTransaction"} <= seen["refund_payment"]
     assert {"Payout", "Wallet", "WalletTransaction"} <= seen["approve_payout"]
-    refund_event = next(
-        e for e in _events(db_session, 0) if e.entity_type == "Refund" and e.action == "insert"
-    )
+    refund_event = next(e for e in _events(db_session, 0) if e.entity_type == "Refund" and e.action == "insert")
     assert refund_event.reason == "customer returned goods"
-    wallet_update = next(
-        e for e in _events(db_session, 0) if e.entity_type == "Wallet" and e.action == "update"
-    )
-    assert set(wallet_update.before) >= {"available_minor"} and set(wallet_update.after) >= {
-        "available_minor"
-    }
+    wallet_update = next(e for e in _events(db_session, 0) if e.entity_type == "Wallet" and e.action == "update")
+    assert set(wallet_update.before) >= {"available_minor"} and set(wallet_update.after) >= {"available_minor"}
     assert verify_chain(db_session, chain_key()).holds
 
 
@@ -104,8 +92,7 @@ def test_editing_a_ledger_row_is_caught_by_ledger_verify_and_the_chain_still_nam
     entry = db_session.scalar(sa.select(WalletTransaction.id).where(WalletTransaction.agent_id == agent))
     db_session.execute(
         sa.text(
-            "UPDATE wallet_transaction SET available_delta_minor = 9999, available_after_minor = 9999"
-            " WHERE id = :id"
+            "UPDATE wallet_transaction SET available_delta_minor = 9999, available_after_minor = 9999 WHERE id = :id"
         ),
         {"id": entry},
     )
@@ -120,9 +107,7 @@ def test_tampering_with_a_money_event_is_detected(db_session):
     agent = world.agent()
     world.fund(agent, 5_000)
     seq = db_session.scalar(
-        sa.select(AuditEvent.seq)
-        .where(AuditEvent.entity_type == "WalletTransaction")
-        .order_by(AuditEvent.seq)
+        sa.select(AuditEvent.seq).where(AuditEvent.entity_type == "WalletTransaction").order_by(AuditEvent.seq)
     )
     db_session.execute(sa.text("UPDATE audit_event SET actor = 'user:999' WHERE seq = :seq"), {"seq": seq})
     report = verify_chain(db_session, chain_key())

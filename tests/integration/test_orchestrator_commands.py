@@ -43,15 +43,11 @@ def world(db_session) -> MoneyWorld:
 
 def snapshot(session) -> dict:
     """Row counts of every money table, and every balance that could move."""
-    counts = {
-        model.__name__: session.scalar(sa.select(sa.func.count()).select_from(model)) for model in TABLES
-    }
+    counts = {model.__name__: session.scalar(sa.select(sa.func.count()).select_from(model)) for model in TABLES}
     balances = session.execute(
         sa.select(Wallet.id, Wallet.available_minor, Wallet.held_minor).order_by(Wallet.id)
     ).all()
-    paid = session.execute(
-        sa.select(Invoice.id, Invoice.paid_minor, Invoice.status).order_by(Invoice.id)
-    ).all()
+    paid = session.execute(sa.select(Invoice.id, Invoice.paid_minor, Invoice.status).order_by(Invoice.id)).all()
     summaries = session.execute(
         sa.select(AgentFinancialSummary.agent_id, AgentFinancialSummary.collected_minor,
                   AgentFinancialSummary.wallet_available_minor).order_by(AgentFinancialSummary.agent_id)
@@ -80,9 +76,7 @@ def test_a_full_money_story_keeps_every_invariant(world, db_session):
         idempotency_key="refund-2",
     )  # fmt: skip
     world.orchestrator.approve_commission(commission_id=second.commission_id, idempotency_key="approve-2")
-    payout = world.orchestrator.request_payout(
-        agent_id=agent, amount_minor=1_000, currency="EUR", idempotency_key="po"
-    )
+    payout = world.orchestrator.request_payout(agent_id=agent, amount_minor=1_000, currency="EUR", idempotency_key="po")
     world.orchestrator.approve_payout(payout_id=payout.payout_id, idempotency_key="po-ok")
     world.orchestrator.adjust_wallet(
         agent_id=agent, amount_minor=-250, currency="EUR", reason="fee correction", idempotency_key="adj"
@@ -166,9 +160,7 @@ REFUSALS = [
     ),
     (
         "approve a credited commission",
-        lambda w, ids: w.orchestrator.approve_commission(
-            commission_id=ids["credited"], idempotency_key="again"
-        ),
+        lambda w, ids: w.orchestrator.approve_commission(commission_id=ids["credited"], idempotency_key="again"),
         errors.CommissionNotApprovable,
     ),
     (
@@ -200,9 +192,7 @@ REFUSALS = [
 def test_refusals_change_nothing(world, db_session, case, command, error):
     agent = world.agent()
     world.fund(agent, 3_000)
-    payout = world.orchestrator.request_payout(
-        agent_id=agent, amount_minor=1_000, currency="EUR", idempotency_key="p1"
-    )
+    payout = world.orchestrator.request_payout(agent_id=agent, amount_minor=1_000, currency="EUR", idempotency_key="p1")
     rejected = world.orchestrator.request_payout(
         agent_id=agent, amount_minor=1_000, currency="EUR", idempotency_key="p2"
     )
@@ -235,9 +225,7 @@ def test_a_suspended_agent_cannot_request_a_payout(world, db_session):
         uow.agents.get(agent).status = "suspended"
         uow.commit()
     with pytest.raises(errors.AgentSuspended):
-        world.orchestrator.request_payout(
-            agent_id=agent, amount_minor=1_000, currency="EUR", idempotency_key="s"
-        )
+        world.orchestrator.request_payout(agent_id=agent, amount_minor=1_000, currency="EUR", idempotency_key="s")
 
 
 def test_a_clawback_may_take_the_wallet_below_zero_and_is_netted_later(world, db_session):
@@ -245,9 +233,7 @@ def test_a_clawback_may_take_the_wallet_below_zero_and_is_netted_later(world, db
     invoice = world.invoice(agent, 100_000)
     paid = world.pay(invoice, 100_000)
     world.orchestrator.approve_commission(commission_id=paid.commission_id, idempotency_key="a")
-    payout = world.orchestrator.request_payout(
-        agent_id=agent, amount_minor=10_000, currency="EUR", idempotency_key="p"
-    )
+    payout = world.orchestrator.request_payout(agent_id=agent, amount_minor=10_000, currency="EUR", idempotency_key="p")
     world.orchestrator.approve_payout(payout_id=payout.payout_id, idempotency_key="p-ok")
     world.orchestrator.refund_payment(
         payment_id=paid.payment_id,
@@ -259,9 +245,7 @@ def test_a_clawback_may_take_the_wallet_below_zero_and_is_netted_later(world, db
     wallet = db_session.scalar(sa.select(Wallet).where(Wallet.agent_id == agent))
     assert wallet.available_minor == -10_000
     with pytest.raises(errors.BelowMinimumPayout):
-        world.orchestrator.request_payout(
-            agent_id=agent, amount_minor=1_000, currency="EUR", idempotency_key="p2"
-        )
+        world.orchestrator.request_payout(agent_id=agent, amount_minor=1_000, currency="EUR", idempotency_key="p2")
     later = world.pay(world.invoice(agent, 150_000), 150_000)
     world.orchestrator.approve_commission(commission_id=later.commission_id, idempotency_key="b")
     db_session.refresh(wallet)

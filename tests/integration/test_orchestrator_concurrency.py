@@ -153,14 +153,10 @@ def test_100_keys_replayed_10_times_concurrently_take_effect_100_times(app):
                 answers.setdefault(key, set()).add(result.payment_id)
 
     run_threads(app, 16, replay)
-    assert all(len(payment_ids) == 1 for payment_ids in answers.values()), (
-        "every replay answered the first payment"
-    )
+    assert all(len(payment_ids) == 1 for payment_ids in answers.values()), "every replay answered the first payment"
 
     def count(world: MoneyWorld) -> int:
-        return world.session.scalar(
-            sa.select(sa.func.count(Payment.id)).where(Payment.invoice_id.in_(invoices))
-        )
+        return world.session.scalar(sa.select(sa.func.count(Payment.id)).where(Payment.invoice_id.in_(invoices)))
 
     assert in_app(app, count) == 100
     assert_ledger_holds(app)
@@ -296,9 +292,7 @@ def test_a_mixed_workload_of_8_workers_keeps_every_invariant(app):
     def balances(world: MoneyWorld) -> tuple[int, int]:
         session: Session = world.session
         in_wallets = session.scalar(
-            sa.select(sa.func.sum(Wallet.available_minor + Wallet.held_minor)).where(
-                Wallet.agent_id.in_(agents)
-            )
+            sa.select(sa.func.sum(Wallet.available_minor + Wallet.held_minor)).where(Wallet.agent_id.in_(agents))
         )
         credited = session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(Commission.amount_minor), 0)).where(

@@ -46,9 +46,7 @@ def _prepared(world: MoneyWorld) -> dict:
     world.fund(agent, 5_000)
     invoice = world.invoice(agent, 20_000)
     paid = world.pay(invoice, 10_000)
-    payout = world.orchestrator.request_payout(
-        agent_id=agent, amount_minor=1_000, currency="EUR", idempotency_key="p"
-    )
+    payout = world.orchestrator.request_payout(agent_id=agent, amount_minor=1_000, currency="EUR", idempotency_key="p")
     approved = world.orchestrator.request_payout(
         agent_id=agent, amount_minor=1_000, currency="EUR", idempotency_key="q"
     )
@@ -83,9 +81,7 @@ COMMANDS: dict[str, Callable[[MoneyWorld, dict], object]] = {
     "reject_payout": lambda w, ids: w.orchestrator.reject_payout(
         payout_id=ids["payout"], reason="no", idempotency_key="crash-key"
     ),
-    "cancel_payout": lambda w, ids: w.orchestrator.cancel_payout(
-        payout_id=ids["payout"], idempotency_key="crash-key"
-    ),
+    "cancel_payout": lambda w, ids: w.orchestrator.cancel_payout(payout_id=ids["payout"], idempotency_key="crash-key"),
     "mark_payout_paid": lambda w, ids: w.orchestrator.mark_payout_paid(
         payout_id=ids["approved"], idempotency_key="crash-key"
     ),
@@ -116,8 +112,6 @@ def test_a_crash_at_any_statement_leaves_nothing_behind(db_session, command):
                 crashed = False
         if not crashed:
             break
-        assert _state(db_session) == before, (
-            f"{command}: partial rows after a crash before statement {number}"
-        )
+        assert _state(db_session) == before, f"{command}: partial rows after a crash before statement {number}"
     assert number > 5, f"{command} ran only {len(seen)} statements: the crash points did not cover it"
     assert _state(db_session) != before, "the command takes effect once nothing crashes"

@@ -146,9 +146,7 @@ def machine_for(world: MoneyWorld):
         @rule(amount=st.integers(min_value=1, max_value=20_000))
         def request_payout(self, amount):
             try:
-                result = self._call(
-                    "request_payout", agent_id=self.agent, amount_minor=amount, currency="EUR"
-                )
+                result = self._call("request_payout", agent_id=self.agent, amount_minor=amount, currency="EUR")
             except errors.BelowMinimumPayout:
                 assert self.model.available < MINIMUM_PAYOUT or amount < MINIMUM_PAYOUT
                 return
@@ -179,9 +177,7 @@ def machine_for(world: MoneyWorld):
 
         @rule(amount=st.integers(min_value=-5_000, max_value=5_000).filter(bool))
         def adjust(self, amount):
-            self._call(
-                "adjust_wallet", agent_id=self.agent, amount_minor=amount, currency="EUR", reason="test"
-            )
+            self._call("adjust_wallet", agent_id=self.agent, amount_minor=amount, currency="EUR", reason="test")
             self.model.available += amount
 
         @precondition(lambda self: self.model.replays)
@@ -199,9 +195,7 @@ def machine_for(world: MoneyWorld):
             ).one()
             assert tuple(wallet) == (self.model.available, self.model.held)
             paid = dict(
-                session.execute(
-                    sa.select(Invoice.id, Invoice.paid_minor).where(Invoice.agent_id == self.agent)
-                ).all()
+                session.execute(sa.select(Invoice.id, Invoice.paid_minor).where(Invoice.agent_id == self.agent)).all()
             )
             assert paid == {invoice: figures[1] for invoice, figures in self.model.invoices.items()}
             summary = session.get(AgentFinancialSummary, self.agent, populate_existing=True)

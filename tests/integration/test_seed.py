@@ -83,9 +83,9 @@ def _assert_consistent(session) -> None:
     # invariant 3: an invoice's paid amount is its payments net of refunds
     paid = dict(
         session.execute(
-            sa.select(
-                Payment.invoice_id, sa.func.sum(Payment.amount_minor - Payment.refunded_minor)
-            ).group_by(Payment.invoice_id)
+            sa.select(Payment.invoice_id, sa.func.sum(Payment.amount_minor - Payment.refunded_minor)).group_by(
+                Payment.invoice_id
+            )
         ).all()
     )
     for invoice in session.scalars(sa.select(Invoice)):

@@ -15,9 +15,7 @@ ACTOR = Actor.user(42)
 
 
 def _agent(slug: str) -> Agent:
-    return Agent(
-        slug=slug, name=slug.title(), email=f"{slug}@example.com", commission_rate_bps=500, currency="EUR"
-    )
+    return Agent(slug=slug, name=slug.title(), email=f"{slug}@example.com", commission_rate_bps=500, currency="EUR")
 
 
 def _count_agents(session, slug: str) -> int:

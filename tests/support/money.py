@@ -39,9 +39,7 @@ class MoneyWorld:
             AgentDraft(f"money-{n}", f"Money Agent {n}", f"m{n}@example.com", rate_bps, currency),
         )
 
-    def invoice(
-        self, agent_id: int, amount_minor: int = 100_000, currency: str = "EUR", issue: bool = True
-    ) -> int:
+    def invoice(self, agent_id: int, amount_minor: int = 100_000, currency: str = "EUR", issue: bool = True) -> int:
         invoice_id = create_invoice(
             self._unit("create_invoice"),
             InvoiceDraft(agent_id, "Customer Ltd", amount_minor, currency, date(2027, 1, 31)),
@@ -61,6 +59,4 @@ class MoneyWorld:
         assert self.session.get(Agent, agent_id).commission_rate_bps == 1000, "fund() assumes a 10% rate"
         invoice_id = self.invoice(agent_id, amount_minor * 10, currency)
         paid = self.pay(invoice_id, amount_minor * 10, currency=currency)
-        self.orchestrator.approve_commission(
-            commission_id=paid.commission_id, idempotency_key=f"fund-{next(_numbers)}"
-        )
+        self.orchestrator.approve_commission(commission_id=paid.commission_id, idempotency_key=f"fund-{next(_numbers)}")

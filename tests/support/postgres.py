@@ -143,7 +143,5 @@ class DatabaseFactory:
     def drop_all(self) -> None:
         with self._admin() as connection:
             for name in self.created:
-                connection.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
+                connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         self.created.clear()

@@ -151,9 +151,7 @@ class FakeIdempotency:
         return self.uow.store.rows["idempotency"].get(key)
 
     def record(self, key: str, command: str, request_hash: str, actor: str, result: dict):
-        record = type(
-            "Record", (), {"key": key, "command": command, "request_hash": request_hash, "result": result}
-        )()
+        record = type("Record", (), {"key": key, "command": command, "request_hash": request_hash, "result": result})()
         self.uow.pending["idempotency"][key] = record
         return record
 

@@ -23,9 +23,7 @@ def test_defaults_are_a_local_sqlite_file_under_instance(tmp_path):
 
 
 def test_environment_overrides_defaults(tmp_path):
-    config = load_config(
-        str(tmp_path), environ={"DATABASE_URL": "postgresql://db/portal", "SECRET_KEY": "s" * 40}
-    )
+    config = load_config(str(tmp_path), environ={"DATABASE_URL": "postgresql://db/portal", "SECRET_KEY": "s" * 40})
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db/portal"
     assert config["SECRET_KEY"] == "s" * 40
     assert config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["connect_timeout"] == 5

@@ -49,9 +49,7 @@ class Harness:
     def credited_wallet(self, amount: int):
         invoice = self.invoice(amount * 10)
         paid = self.pay(invoice, amount * 10, key=f"fund-{invoice.id}")
-        self.orchestrator.approve_commission(
-            commission_id=paid.commission_id, idempotency_key=f"ok-{invoice.id}"
-        )
+        self.orchestrator.approve_commission(commission_id=paid.commission_id, idempotency_key=f"ok-{invoice.id}")
         return self.wallet()
 
     def wallet(self):
@@ -254,10 +252,7 @@ def test_payout_holds_then_approval_debits(h):
         2_000,
         0,
     )
-    assert (
-        h.orchestrator.mark_payout_paid(payout_id=requested.payout_id, idempotency_key="po-paid").status
-        == "paid"
-    )
+    assert h.orchestrator.mark_payout_paid(payout_id=requested.payout_id, idempotency_key="po-paid").status == "paid"
 
 
 @pytest.mark.parametrize("decision", ["reject", "cancel"])
@@ -267,9 +262,7 @@ def test_rejected_or_cancelled_payouts_release_the_hold(h, decision):
         agent_id=h.agent.id, amount_minor=3_000, currency="EUR", idempotency_key="po"
     )
     if decision == "reject":
-        decided = h.orchestrator.reject_payout(
-            payout_id=requested.payout_id, reason="bank", idempotency_key="d"
-        )
+        decided = h.orchestrator.reject_payout(payout_id=requested.payout_id, reason="bank", idempotency_key="d")
     else:
         decided = h.orchestrator.cancel_payout(payout_id=requested.payout_id, idempotency_key="d")
     assert (decided.wallet_available_minor, decided.wallet_held_minor) == (5_000, 0)
@@ -279,32 +272,22 @@ def test_rejected_or_cancelled_payouts_release_the_hold(h, decision):
 
 def test_payout_refusals(h):
     with pytest.raises(errors.BelowMinimumPayout, match="below the minimum payout"):
-        h.orchestrator.request_payout(
-            agent_id=h.agent.id, amount_minor=1_000, currency="EUR", idempotency_key="a"
-        )
+        h.orchestrator.request_payout(agent_id=h.agent.id, amount_minor=1_000, currency="EUR", idempotency_key="a")
     h.credited_wallet(5_000)
     with pytest.raises(errors.InsufficientFunds, match=r"at most €50\.00"):
-        h.orchestrator.request_payout(
-            agent_id=h.agent.id, amount_minor=5_001, currency="EUR", idempotency_key="b"
-        )
+        h.orchestrator.request_payout(agent_id=h.agent.id, amount_minor=5_001, currency="EUR", idempotency_key="b")
     with pytest.raises(errors.BelowMinimumPayout, match=r"minimum payout is €10\.00"):
-        h.orchestrator.request_payout(
-            agent_id=h.agent.id, amount_minor=999, currency="EUR", idempotency_key="c"
-        )
+        h.orchestrator.request_payout(agent_id=h.agent.id, amount_minor=999, currency="EUR", idempotency_key="c")
     h.agent.status = "suspended"
     with pytest.raises(errors.AgentSuspended):
-        h.orchestrator.request_payout(
-            agent_id=h.agent.id, amount_minor=2_000, currency="EUR", idempotency_key="d"
-        )
+        h.orchestrator.request_payout(agent_id=h.agent.id, amount_minor=2_000, currency="EUR", idempotency_key="d")
     assert h.store.all("payout") == []
 
 
 def test_the_minimum_payout_is_a_setting():
     h = Harness(settings={"minimum_payout_minor": 50})
     h.credited_wallet(100)
-    result = h.orchestrator.request_payout(
-        agent_id=h.agent.id, amount_minor=60, currency="EUR", idempotency_key="p"
-    )
+    result = h.orchestrator.request_payout(agent_id=h.agent.id, amount_minor=60, currency="EUR", idempotency_key="p")
     assert result.amount_minor == 60
 
 

@@ -3,9 +3,7 @@ import pytest
 from portal.repositories.pages import MAX_PER_PAGE, Page, PageRequest
 
 
-@pytest.mark.parametrize(
-    ("raw", "number"), [(None, 1), ("", 1), ("3", 3), ("-2", 1), ("0", 1), ("x", 1), (7, 7)]
-)
+@pytest.mark.parametrize(("raw", "number"), [(None, 1), ("", 1), ("3", 3), ("-2", 1), ("0", 1), ("x", 1), (7, 7)])
 def test_page_numbers_are_clamped_not_errors(raw, number):
     assert PageRequest.parse(raw).number == number
 

@@ -1,0 +1,148 @@
+"""``flask settings …`` and ``flask keys …``: operator settings and the keys that protect secrets."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from portal.domain.errors import DomainError
+from portal.extensions import db
+from portal.observability.correlation import bind_correlation_id
+from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.security.secure_settings import CATALOG, definition_of, secure_settings
+
+CLI_ACTOR = Actor.system("cli")
+
+
+def _unit(command: str) -> UnitOfWork:
+    return UnitOfWork(db.session, command=command, actor=CLI_ACTOR)
+
+
+def _refused(error: DomainError) -> click.ClickException:
+    return click.ClickException(error.message)
+
+
+def _read_value(name: str) -> str:
+    """The new value from standard input: a hidden prompt on a terminal, else everything piped in."""
+    definition = definition_of(name)
+    if sys.stdin.isatty():
+        return click.prompt(
+            f"New value for {definition.label}", hide_input=definition.secret, confirmation_prompt=definition.secret
+        )
+    return sys.stdin.read().rstrip("\r\n")
+
+
+@click.group("settings", cls=AppGroup)
+def settings() -> None:
+    """Operator settings; secrets are encrypted at rest."""
+    bind_correlation_id()
+
+
+@settings.command("list")
+def settings_list() -> None:
+    """Every setting with its value (secrets masked)."""
+    for view in secure_settings().views(db.session):
+        version = f"  [{view.key_version}]" if view.key_version else ""
+        click.echo(f"{view.name:<26} {view.display}{version}")
+
+
+@settings.command("set")
+@click.argument("name", type=click.Choice(sorted(CATALOG)))
+def settings_set(name: str) -> None:
+    """Change NAME; the value is read from standard input, never from the command line."""
+    try:
+        secure_settings().change(_unit("change_setting"), name, _read_value(name))
+    except DomainError as error:
+        raise _refused(error) from None
+    click.echo(f"{name} saved" + (" (encrypted)" if definition_of(name).secret else ""))
+
+
+@settings.command("get")
+@click.argument("name", type=click.Choice(sorted(CATALOG)))
+@click.option("--reveal", is_flag=True, help="Show a secret in clear (the reveal is audited).")
+def settings_get(name: str, reveal: bool) -> None:
+    """Show NAME, masked if secret unless --reveal."""
+    service = secure_settings()
+    try:
+        if reveal and definition_of(name).secret:
+            click.echo(service.reveal(_unit("reveal_setting"), name))
+            return
+        click.echo(service.view(db.session, name).display)
+    except DomainError as error:
+        raise _refused(error) from None
+
+
+@settings.command("rewrap")
+def settings_rewrap() -> None:
+    """Re-wrap every secret with the newest key version; safe while the portal runs."""
+    service = secure_settings()
+    try:
+        pending = sum(
+            count
+            for version, count in service.usage(db.session).items()
+            if version != service.provider.active_version()
+        )
+        with click.progressbar(length=pending, label="Re-wrapping secrets") as bar:
+            report = service.rewrap_all(db.session, _unit, progress=lambda _name: bar.update(1))
+    except DomainError as error:
+        raise _refused(error) from None
+    click.echo(f"re-wrapped {report.rewrapped}, left {report.skipped} changed meanwhile")
+    for version, count in sorted(report.by_key_version.items()):
+        click.echo(f"{count} secret(s) on {version}")
+
+
+@click.group("keys", cls=AppGroup)
+def keys() -> None:
+    """The key provider's keys."""
+    bind_correlation_id()
+
+
+@keys.command("status")
+def keys_status() -> None:
+    """Key versions, the active one, and how many secrets use each."""
+    service = secure_settings()
+    try:
+        active = service.provider.active_version()
+        usage = service.usage(db.session)
+        versions = service.provider.versions()
+    except DomainError as error:
+        raise _refused(error) from None
+    click.echo(f"provider: {service.provider.name}")
+    for version in versions:
+        marker = " (active)" if version == active else ""
+        click.echo(f"{version}{marker}: {usage.get(version, 0)} secret(s)")
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Make a new key version the active one; run `settings rewrap` next."""
+    service = secure_settings()
+    try:
+        version = service.provider.rotate()
+    except DomainError as error:
+        raise _refused(error) from None
+    with _unit("rotate_key") as uow:
+        from portal.persistence.audit_trail import record_event
+
+        record_event(uow, "rotate", "KeyProvider", service.provider.name, after={"active": version})
+        uow.commit()
+    click.echo(f"active key is now {version}; run `flask --app wsgi settings rewrap` to move existing secrets to it")
+
+
+@keys.command("retire")
+@click.argument("version")
+def keys_retire(version: str) -> None:
+    """Retire VERSION once no secret uses it."""
+    service = secure_settings()
+    try:
+        service.retire(db.session, version)
+    except DomainError as error:
+        raise _refused(error) from None
+    with _unit("retire_key") as uow:
+        from portal.persistence.audit_trail import record_event
+
+        record_event(uow, "retire", "KeyProvider", service.provider.name, after={"retired": version})
+        uow.commit()
+    click.echo(f"{version} retired")

@@ -1,0 +1,365 @@
+"""Operator settings: typed, with defaults; the secret ones encrypted at rest.
+
+Plain settings are stored as JSON values. Secret settings are stored only as
+envelope ciphertext (see :mod:`portal.security.envelope`); they are shown
+masked, revealed only on purpose (and that reveal is audited), and never
+written to a log, an audit event or a notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from portal.domain.errors import DomainError, NotFound
+from portal.domain.money import is_known_currency
+from portal.models import Notification, Setting
+from portal.persistence.audit_trail import record_event
+from portal.persistence.unit_of_work import UnitOfWork
+from portal.security.envelope import Envelope, open_envelope, rewrap, seal
+from portal.security.key_providers import KeyProvider, KeyVersionInUse
+
+SECRET_MASK = "••••••••"
+MAX_SECRET_LENGTH = 4096
+
+
+class SettingNotValid(DomainError):
+    pass
+
+
+def _parse_int(definition: SettingDefinition, raw: Any) -> int:
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise SettingNotValid(f"{definition.label} must be a whole number.") from None
+    if definition.minimum is not None and value < definition.minimum:
+        raise SettingNotValid(f"{definition.label} must be at least {definition.minimum}.")
+    if definition.maximum is not None and value > definition.maximum:
+        raise SettingNotValid(f"{definition.label} must be at most {definition.maximum}.")
+    return value
+
+
+def _parse_bool(definition: SettingDefinition, raw: Any) -> bool:
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise SettingNotValid(f"{definition.label} must be yes or no.")
+
+
+def _parse_text(definition: SettingDefinition, raw: Any) -> str:
+    value = str(raw).strip()
+    if not value and not definition.optional:
+        raise SettingNotValid(f"{definition.label} cannot be empty.")
+    if definition.validate and value:
+        definition.validate(value)
+    return value
+
+
+def _currency(value: str) -> None:
+    if not is_known_currency(value):
+        raise SettingNotValid(f"{value} is not an ISO-4217 currency code.")
+
+
+@dataclass(frozen=True)
+class SettingDefinition:
+    name: str
+    label: str
+    kind: str  # "int", "bool", "text" or "secret"
+    default: Any
+    help: str
+    minimum: int | None = None
+    maximum: int | None = None
+    optional: bool = False
+    validate: Callable[[str], None] | None = None
+
+    @property
+    def secret(self) -> bool:
+        return self.kind == "secret"
+
+    def parse(self, raw: Any) -> Any:
+        """Convert ``raw`` (from a form, the CLI or storage) or raise SettingNotValid."""
+        if self.kind == "int":
+            return _parse_int(self, raw)
+        if self.kind == "bool":
+            return _parse_bool(self, raw)
+        if self.kind == "secret":
+            value = str(raw)
+            if not value.strip():
+                raise SettingNotValid(f"{self.label} cannot be empty.")
+            if len(value) > MAX_SECRET_LENGTH:
+                raise SettingNotValid(f"{self.label} is longer than {MAX_SECRET_LENGTH} characters.")
+            return value
+        return _parse_text(self, raw)
+
+
+CATALOG: dict[str, SettingDefinition] = {
+    definition.name: definition
+    for definition in (
+        SettingDefinition(
+            "commission_holding_days", "Commission holding period (days)", "int", 14,
+            "Pending commissions are approved automatically this many days after the payment.",
+            minimum=0, maximum=365,
+        ),
+        SettingDefinition(
+            "minimum_payout_minor", "Minimum payout (minor units)", "int", 1000,
+            "The smallest payout an agent may request, in minor units of the wallet's currency (1000 is 10.00 EUR).",
+            minimum=1, maximum=100_000_000,
+        ),
+        SettingDefinition(
+            "default_currency", "Default currency", "text", "EUR", "Currency proposed for new agents.",
+            validate=_currency,
+        ),
+        SettingDefinition(
+            "smtp_host", "SMTP host", "text", "", "Mail server for notification e-mails; empty turns e-mail off.",
+            optional=True,
+        ),
+        SettingDefinition("smtp_port", "SMTP port", "int", 587, "Port of the mail server.", minimum=1, maximum=65535),
+        SettingDefinition(
+            "smtp_user", "SMTP user", "text", "", "Log-in of the mail server, if it needs one.", optional=True
+        ),
+        SettingDefinition("smtp_starttls", "SMTP STARTTLS", "bool", True, "Encrypt the connection with STARTTLS."),
+        SettingDefinition(
+            "smtp_from", "E-mail sender", "text", "Agent Portal <portal@localhost>", "From address of e-mails."
+        ),
+        SettingDefinition("smtp_password", "SMTP password", "secret", None, "Password of the SMTP user."),
+        SettingDefinition(
+            "payment_gateway_api_key", "Payment gateway API key", "secret", None,
+            "Key the portal uses to talk to the payment gateway.",
+        ),
+        SettingDefinition(
+            "webhook_signing_secret", "Webhook signing secret", "secret", None,
+            "Secret that signs outgoing webhooks and checks incoming ones.",
+        ),
+    )
+}  # fmt: skip
+
+
+def definition_of(name: str) -> SettingDefinition:
+    definition = CATALOG.get(name)
+    if definition is None:
+        raise NotFound(f"There is no setting called {name!r}. Known settings: {', '.join(sorted(CATALOG))}.")
+    return definition
+
+
+def setting_value(stored, name: str) -> Any:
+    """The value of a plain setting from ``stored`` (anything with ``get(name)``), or its default."""
+    definition = definition_of(name)
+    if definition.secret:
+        raise ValueError(f"{name} is secret: read it through SecureSettings")
+    row = stored.get(name)
+    if row is None or row.value is None:
+        return definition.default
+    return definition.parse(row.value)
+
+
+@dataclass(frozen=True)
+class SettingView:
+    """A setting as a page or the CLI shows it: secrets never in clear."""
+
+    name: str
+    label: str
+    help: str
+    kind: str
+    secret: bool
+    is_set: bool
+    display: str
+    key_version: str | None
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+@dataclass(frozen=True)
+class RewrapReport:
+    rewrapped: int
+    skipped: int
+    by_key_version: dict[str, int]
+
+
+class SecureSettings:
+    """Reads and changes settings; encrypts, reveals and re-wraps secrets."""
+
+    def __init__(self, provider: KeyProvider) -> None:
+        self.provider = provider
+
+    # -- reading -----------------------------------------------------------
+
+    def views(self, session: Session) -> list[SettingView]:
+        rows = {row.name: row for row in session.scalars(sa.select(Setting))}
+        return [self._view(definition, rows.get(name)) for name, definition in CATALOG.items()]
+
+    def view(self, session: Session, name: str) -> SettingView:
+        return self._view(definition_of(name), session.get(Setting, name))
+
+    def _view(self, definition: SettingDefinition, row: Setting | None) -> SettingView:
+        if definition.secret:
+            is_set = row is not None and row.ciphertext is not None
+            display = SECRET_MASK if is_set else "not set"
+        else:
+            is_set = row is not None and row.value is not None
+            value = definition.parse(row.value) if is_set else definition.default
+            display = ("yes" if value else "no") if definition.kind == "bool" else str(value)
+        return SettingView(
+            name=definition.name,
+            label=definition.label,
+            help=definition.help,
+            kind=definition.kind,
+            secret=definition.secret,
+            is_set=is_set,
+            display=display,
+            key_version=row.key_version if row is not None else None,
+            updated_at=row.updated_at if row is not None else None,
+            updated_by=row.updated_by if row is not None else None,
+        )
+
+    def secret_value(self, session: Session, name: str) -> str | None:
+        """A secret for the portal's own use (an SMTP log-in, a gateway call); None when unset."""
+        definition = definition_of(name)
+        if not definition.secret:
+            raise ValueError(f"{name} is not secret")
+        row = session.get(Setting, name)
+        if row is None or row.ciphertext is None:
+            return None
+        return open_envelope(self.provider, name, Envelope.parse(row.ciphertext))
+
+    # -- changing ----------------------------------------------------------
+
+    def change(self, uow: UnitOfWork, name: str, raw: Any) -> None:
+        """Validate and store a new value; secrets are sealed first. The change is audited, never the value."""
+        definition = definition_of(name)
+        value = definition.parse(raw)
+        with uow:
+            row = uow.settings.get(name) or Setting(name=name, is_secret=definition.secret)
+            row.is_secret = definition.secret
+            row.updated_by = str(uow.actor)
+            if definition.secret:
+                envelope = seal(self.provider, name, value)
+                row.value = None
+                row.ciphertext = envelope.serialise()
+                row.key_version = envelope.key_version
+            else:
+                row.value = value
+                row.ciphertext = None
+                row.key_version = None
+            uow.settings.put(row)
+            uow.notifications.add(
+                Notification(
+                    audience="staff",
+                    kind="setting_changed",
+                    subject=f"Setting changed: {definition.label}",
+                    body=f"{definition.label} was changed by {uow.actor}.",
+                )
+            )
+            uow.commit()
+
+    def reveal(self, uow: UnitOfWork, name: str) -> str:
+        """The secret in clear, for a person who asked for it; the reveal is audited first."""
+        definition = definition_of(name)
+        if not definition.secret:
+            raise SettingNotValid(f"{definition.label} is not secret.")
+        with uow:
+            row = uow.settings.get(name)
+            if row is None or row.ciphertext is None:
+                raise NotFound(f"{definition.label} is not set.")
+            value = open_envelope(self.provider, name, Envelope.parse(row.ciphertext))
+            record_event(uow, "reveal", "Setting", name, after={"key_version": row.key_version})
+            uow.commit()
+        return value
+
+    # -- keys ---------------------------------------------------------------
+
+    def usage(self, session: Session) -> dict[str, int]:
+        """How many stored secrets use each key version."""
+        rows = session.execute(
+            sa.select(Setting.key_version, sa.func.count())
+            .where(Setting.is_secret.is_(True))
+            .group_by(Setting.key_version)
+        ).all()
+        return {version: count for version, count in rows}
+
+    def rewrap_all(
+        self, session: Session, unit: Callable[[str], UnitOfWork], progress: Callable[[str], None] | None = None
+    ) -> RewrapReport:
+        """Re-wrap every secret's data key with the newest key version, one setting at a time.
+
+        Safe while the application runs: each setting is rewritten only if its
+        ciphertext is still the one that was read (compare and swap), so a
+        value changed meanwhile (already on the newest key) is left alone.
+        """
+        active = self.provider.active_version()
+        names = list(
+            session.scalars(sa.select(Setting.name).where(Setting.is_secret.is_(True), Setting.key_version != active))
+        )
+        rewrapped = skipped = 0
+        for name in names:
+            if self._rewrap_one(unit("rewrap_setting"), name):
+                rewrapped += 1
+            else:
+                skipped += 1
+            if progress:
+                progress(name)
+        return RewrapReport(rewrapped, skipped, self.usage(session))
+
+    def _rewrap_one(self, uow: UnitOfWork, name: str) -> bool:
+        table = Setting.__table__
+        with uow:
+            old_text, old_version = uow.session.execute(
+                sa.select(table.c.ciphertext, table.c.key_version).where(table.c.name == name)
+            ).one()
+            envelope = rewrap(self.provider, Envelope.parse(old_text))
+            if envelope.key_version == old_version:
+                return False
+            swapped = uow.session.execute(
+                sa.update(table)
+                .where(table.c.name == name, table.c.ciphertext == old_text)
+                .values(ciphertext=envelope.serialise(), key_version=envelope.key_version)
+            )
+            if swapped.rowcount != 1:
+                return False
+            record_event(
+                uow,
+                "rewrap",
+                "Setting",
+                name,
+                before={"key_version": old_version},
+                after={"key_version": envelope.key_version},
+            )
+            uow.commit()
+        return True
+
+    def retire(self, session: Session, key_version: str) -> None:
+        """Retire a key version that no stored secret uses any more.
+
+        Vault retires every version up to the one named, so none of those may be in use.
+        """
+        retiring = _number(key_version)
+        if retiring is None:
+            raise SettingNotValid(f"{key_version!r} is not a key version (such as local-2 or transit-2).")
+        in_use = self.usage(session)
+        if self.provider.name == "vault":
+            blocking = {v: n for v, n in in_use.items() if v and (_number(v) or 0) <= retiring}
+        else:
+            blocking = {v: n for v, n in in_use.items() if v == key_version}
+        if blocking:
+            uses = ", ".join(f"{n} on {v}" for v, n in sorted(blocking.items()))
+            raise KeyVersionInUse(
+                f"{key_version} cannot be retired: secrets still use it ({uses}). Run settings rewrap."
+            )
+        self.provider.retire(key_version)
+
+
+def _number(version: str) -> int | None:
+    tail = version.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def secure_settings() -> SecureSettings:
+    """The application's settings service, with its configured key provider."""
+    return SecureSettings(current_app.extensions["portal.key_provider"])

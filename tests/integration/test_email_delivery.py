@@ -1,0 +1,115 @@
+"""Notification e-mails: queued in the command's transaction, delivered after commit, never lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.models import EmailOutbox
+from portal.models.base import utcnow
+from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.services.email_delivery import BACKOFF, MAX_ATTEMPTS, SmtpSettings, deliver_due
+from tests.support.money import MoneyWorld
+from tests.support.smtp import free_port, start_smtp_server
+
+
+@pytest.fixture
+def smtp_server():
+    controller, inbox = start_smtp_server()
+    yield controller, inbox
+    controller.stop()
+
+
+def _settings(port: int) -> SmtpSettings:
+    return SmtpSettings(
+        host="127.0.0.1", port=port, user="", password=None, starttls=False, sender="Portal <portal@example.test>"
+    )
+
+
+def _unit(session):
+    return lambda command: UnitOfWork(session, command=command, actor=Actor.system("mailer"))
+
+
+def _paid_agent_with_two_users(world: MoneyWorld, make) -> int:
+    agent = world.agent()
+    make.user(role="agent", agent_id=agent, email="first.user@agency.example")
+    make.user(role="agent", agent_id=agent, email="second.user@agency.example")
+    invoice = world.invoice(agent, 10_000)
+    world.pay(invoice, 10_000)
+    return agent
+
+
+def test_a_payment_queues_one_email_per_agent_user_and_delivery_sends_them(db_session, make, smtp_server):
+    controller, inbox = smtp_server
+    world = MoneyWorld(db_session)
+    _paid_agent_with_two_users(world, make)
+    queued = db_session.scalars(sa.select(EmailOutbox).where(EmailOutbox.status == "pending")).all()
+    assert len(queued) == 2
+    report = deliver_due(_unit(db_session), _settings(controller.port))
+    assert report.sent == 2 and not report.errors
+    recipients = sorted(rcpt for _, rcpts in inbox.envelopes for rcpt in rcpts)
+    assert recipients == ["first.user@agency.example", "second.user@agency.example"]
+    message = inbox.messages[0]
+    assert message["Subject"].startswith("Payment received for invoice")
+    body = message.get_payload(decode=True).decode()
+    assert "€100.00 was received for invoice" in body and "pending approval" in body
+    statuses = set(db_session.scalars(sa.select(EmailOutbox.status)))
+    assert statuses == {"sent"}
+    assert deliver_due(_unit(db_session), _settings(controller.port)).sent == 0, "nothing is sent twice"
+
+
+def test_staff_notifications_go_to_admins_and_finance_only(db_session, make, smtp_server):
+    controller, inbox = smtp_server
+    make.user(role="admin", email="ada@ops.example")
+    make.user(role="finance", email="finn@ops.example")
+    make.user(role="viewer", email="vera@ops.example")
+    world = MoneyWorld(db_session)
+    agent = world.agent()
+    world.fund(agent, 5_000)
+    world.orchestrator.request_payout(agent_id=agent, amount_minor=2_000, currency="EUR", idempotency_key="p")
+    deliver_due(_unit(db_session), _settings(controller.port))
+    staff = sorted(r for _, rcpts in inbox.envelopes for r in rcpts if r.endswith("@ops.example"))
+    assert staff == ["ada@ops.example", "finn@ops.example"]
+
+
+def test_a_failing_server_is_retried_with_back_off_then_kept_as_failed(db_session, make):
+    world = MoneyWorld(db_session)
+    agent = world.agent()
+    make.user(role="agent", agent_id=agent, email="only.user@agency.example")
+    world.pay(world.invoice(agent, 10_000), 10_000)
+    closed = _settings(free_port())
+    moment = [utcnow()]
+    waits = []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        report = deliver_due(_unit(db_session), closed, clock=lambda: moment[0])
+        outbox = db_session.scalars(sa.select(EmailOutbox)).one()
+        db_session.refresh(outbox)
+        assert outbox.attempts == attempt and outbox.last_error
+        assert deliver_due(_unit(db_session), closed, clock=lambda: moment[0]).retried == 0, "not before its time"
+        if attempt < MAX_ATTEMPTS:
+            assert report.retried == 1 and outbox.status == "pending"
+            waits.append(outbox.next_attempt_at - moment[0])
+            moment[0] = outbox.next_attempt_at + timedelta(seconds=1)
+        else:
+            assert report.failed == 1 and outbox.status == "failed"
+    assert waits == list(BACKOFF)
+    assert "ConnectionRefusedError" in outbox.last_error
+
+
+def test_delivery_resumes_after_the_server_comes_back(db_session, make, smtp_server):
+    controller, inbox = smtp_server
+    world = MoneyWorld(db_session)
+    agent = world.agent()
+    make.user(role="agent", agent_id=agent, email="patient.user@agency.example")
+    world.pay(world.invoice(agent, 10_000), 10_000)
+    deliver_due(_unit(db_session), _settings(free_port()))
+    later = utcnow() + BACKOFF[0] + timedelta(seconds=1)
+    report = deliver_due(_unit(db_session), _settings(controller.port), clock=lambda: later)
+    assert report.sent == 1 and len(inbox.messages) == 1
+
+
+def test_deliver_cli_says_when_email_is_off(app, db_session):
+    result = app.test_cli_runner().invoke(args=["notifications", "deliver"])
+    assert result.exit_code == 0 and "e-mail is off" in result.output

@@ -1,0 +1,164 @@
+"""Secure settings with both key providers: local key ring and OpenBao Transit (a real server)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from portal.models import AuditEvent, Notification, Setting
+from portal.persistence.audit_chain import verify_chain
+from portal.persistence.audit_trail import SECRET_PLACEHOLDER, chain_key
+from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.security.key_providers import (
+    KeyProviderUnavailable,
+    KeyVersionInUse,
+    LocalKeyRing,
+    SecretUnreadable,
+    VaultTransit,
+)
+from portal.security.secure_settings import SECRET_MASK, SecureSettings, SettingNotValid
+
+SECRET = "sk_live_canary_0123456789"
+ADMIN = Actor.user(1)
+
+
+@pytest.fixture(params=["local", "vault"])
+def provider(request, tmp_path):
+    if request.param == "local":
+        return LocalKeyRing(tmp_path / "keyring.json")
+    server = request.getfixturevalue("openbao")
+    vault = VaultTransit(server.address, key_name=f"portal-{uuid.uuid4().hex[:8]}", token="portal-test-root-token")
+    vault.ensure_key()
+    return vault
+
+
+@pytest.fixture
+def settings(provider) -> SecureSettings:
+    return SecureSettings(provider)
+
+
+def unit(session, command: str = "change_setting") -> UnitOfWork:
+    return UnitOfWork(session, command=command, actor=ADMIN, correlation_id="settings-test-01")
+
+
+def test_a_secret_is_stored_only_as_ciphertext_and_shown_masked(db_session, settings):
+    settings.change(unit(db_session), "payment_gateway_api_key", SECRET)
+    row = db_session.get(Setting, "payment_gateway_api_key")
+    assert row.is_secret and row.value is None and row.ciphertext.startswith(f"v1.{row.key_version}.")
+    assert SECRET not in row.ciphertext
+    assert settings.view(db_session, "payment_gateway_api_key").display == SECRET_MASK
+    assert settings.secret_value(db_session, "payment_gateway_api_key") == SECRET
+    dumped = repr(db_session.execute(sa.text("SELECT * FROM setting")).all())
+    dumped += repr(db_session.execute(sa.text("SELECT before, after FROM audit_event")).all())
+    dumped += repr(db_session.execute(sa.text("SELECT subject, body FROM notification")).all())
+    assert SECRET not in dumped
+
+
+def test_plain_settings_are_typed_and_validated(db_session, settings):
+    settings.change(unit(db_session), "commission_holding_days", " 21 ")
+    assert settings.view(db_session, "commission_holding_days").display == "21"
+    for name, raw, message in [
+        ("commission_holding_days", "soon", "whole number"),
+        ("commission_holding_days", "400", "at most 365"),
+        ("default_currency", "EURO", "ISO-4217"),
+        ("smtp_starttls", "maybe", "yes or no"),
+        ("smtp_password", "   ", "cannot be empty"),
+    ]:
+        with pytest.raises(SettingNotValid, match=message):
+            settings.change(unit(db_session), name, raw)
+    assert db_session.get(Setting, "default_currency") is None, "a refused value changes nothing"
+
+
+def test_changes_and_reveals_are_audited_never_with_the_value(db_session, settings):
+    settings.change(unit(db_session), "smtp_password", SECRET)
+    settings.change(unit(db_session), "smtp_password", SECRET + "-2")
+    assert settings.reveal(unit(db_session, "reveal_setting"), "smtp_password") == SECRET + "-2"
+    events = list(
+        db_session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.entity_id == "smtp_password").order_by(AuditEvent.seq)
+        )
+    )
+    assert [e.action for e in events] == ["insert", "update", "reveal"]
+    assert events[0].after["ciphertext"] == SECRET_PLACEHOLDER and events[1].after["ciphertext"] == SECRET_PLACEHOLDER
+    assert all(e.actor == "user:1" and e.correlation_id == "settings-test-01" for e in events)
+    assert events[2].command == "reveal_setting"
+    assert SECRET not in repr([(e.before, e.after) for e in events])
+    staff_notes = db_session.scalars(sa.select(Notification.body).where(Notification.kind == "setting_changed")).all()
+    assert staff_notes and all(SECRET not in body for body in staff_notes)
+    assert verify_chain(db_session, chain_key()).holds
+
+
+def test_rotate_then_rewrap_moves_every_secret_to_the_newest_key(db_session, settings):
+    for name in ("smtp_password", "payment_gateway_api_key", "webhook_signing_secret"):
+        settings.change(unit(db_session), name, f"{name}-value")
+    first = settings.provider.active_version()
+    newest = settings.provider.rotate()
+    assert newest != first and settings.usage(db_session) == {first: 3}
+    report = settings.rewrap_all(db_session, lambda command: unit(db_session, command))
+    assert report.rewrapped == 3 and report.by_key_version == {newest: 3}
+    for name in ("smtp_password", "payment_gateway_api_key", "webhook_signing_secret"):
+        assert settings.secret_value(db_session, name) == f"{name}-value"
+    again = settings.rewrap_all(db_session, lambda command: unit(db_session, command))
+    assert again.rewrapped == 0
+
+
+def test_a_key_version_can_be_retired_only_when_nothing_uses_it(db_session, settings):
+    settings.change(unit(db_session), "smtp_password", SECRET)
+    old = settings.provider.active_version()
+    settings.provider.rotate()
+    with pytest.raises(KeyVersionInUse, match="secrets still use it"):
+        settings.retire(db_session, old)
+    settings.rewrap_all(db_session, lambda command: unit(db_session, command))
+    settings.retire(db_session, old)
+    assert old not in settings.provider.versions()
+    assert settings.secret_value(db_session, "smtp_password") == SECRET
+
+
+def test_rewrap_leaves_a_value_changed_meanwhile_alone(db_session, settings):
+    settings.change(unit(db_session), "smtp_password", "old value")
+    settings.provider.rotate()
+    original = settings._rewrap_one
+
+    def change_first(uow, name):
+        settings.change(unit(db_session), name, "new value")
+        return original(uow, name)
+
+    settings._rewrap_one = change_first
+    report = settings.rewrap_all(db_session, lambda command: unit(db_session, command))
+    assert report.rewrapped == 0 and report.skipped == 1
+    assert settings.secret_value(db_session, "smtp_password") == "new value"
+
+
+def test_a_tampered_ciphertext_is_an_error_never_a_fallback(db_session, settings):
+    settings.change(unit(db_session), "smtp_password", SECRET)
+    row = db_session.get(Setting, "smtp_password")
+    parts = row.ciphertext.split(".")
+    parts[4] = ("A" if parts[4][0] != "A" else "B") + parts[4][1:]
+    db_session.execute(sa.update(Setting).where(Setting.name == "smtp_password").values(ciphertext=".".join(parts)))
+    db_session.commit()
+    with pytest.raises(SecretUnreadable, match="integrity check"):
+        settings.secret_value(db_session, "smtp_password")
+
+
+def test_an_unreachable_vault_is_a_clear_error(db_session):
+    unreachable = SecureSettings(VaultTransit("http://127.0.0.1:1", key_name="portal", token="x"))
+    with pytest.raises(KeyProviderUnavailable, match="unreachable"):
+        unreachable.change(unit(db_session), "smtp_password", SECRET)
+    assert db_session.get(Setting, "smtp_password") is None
+
+
+def test_vault_logs_in_with_an_approle(openbao):
+    client = openbao.client()
+    if "approle/" not in client.sys.list_auth_methods()["data"]:
+        client.sys.enable_auth_method("approle")
+    client.sys.create_or_update_policy(
+        "portal-transit", 'path "transit/*" { capabilities = ["create", "read", "update", "list"] }'
+    )
+    client.auth.approle.create_or_update_approle("portal-test", token_policies=["portal-transit"])
+    role_id = client.auth.approle.read_role_id("portal-test")["data"]["role_id"]
+    secret_id = client.auth.approle.generate_secret_id("portal-test")["data"]["secret_id"]
+    vault = VaultTransit(openbao.address, key_name="approle-key", role_id=role_id, secret_id=secret_id)
+    vault.ensure_key()
+    assert vault.active_version() == "transit-1"
