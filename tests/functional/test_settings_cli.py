@@ -60,3 +60,30 @@ def test_set_rotate_rewrap_retire_and_reveal(cli_app):
 def test_bad_values_are_refused_with_the_reason(cli_app):
     result = cli_app.test_cli_runner().invoke(args=["settings", "set", "smtp_port"], input="port forty\n")
     assert result.exit_code == 1 and "SMTP port must be a whole number" in result.output
+
+
+def test_a_secret_set_from_the_cli_is_nowhere_in_a_postgresql_dump(postgres_databases, tmp_path, caplog):
+    import shutil
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    pg_dump = shutil.which("pg_dump")
+    assert pg_dump, "pg_dump comes with PostgreSQL's client tools"
+    url = postgres_databases.create()
+    app = make_app(url, tmp_path, LOCAL_KEYRING_PATH=str(tmp_path / "ring.json"))
+    with app.app_context():
+        upgrade()
+    run = app.test_cli_runner().invoke
+    assert run(args=["settings", "set", "payment_gateway_api_key"], input=SECRET).exit_code == 0
+    assert run(args=["settings", "get", "payment_gateway_api_key", "--reveal"]).output.strip() == SECRET
+    with app.app_context():
+        db.engine.dispose()
+    parsed = make_url(url)
+    dump = subprocess.run(
+        [pg_dump, "-h", parsed.host, "-p", str(parsed.port or 5432), "-U", parsed.username, parsed.database],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "payment_gateway_api_key" in dump and "v1.local-1." in dump
+    assert SECRET not in dump
+    assert all(SECRET not in record.getMessage() for record in caplog.records)
