@@ -1,4 +1,9 @@
-"""Who may do what: the permission matrix, in one place."""
+"""Who may do what: the permission matrix, in one place.
+
+Every dashboard endpoint names the permission it needs in ``ENDPOINTS``; the
+blueprint checks it once, before any view runs. An endpoint missing from the
+table is refused (fail closed), and a test walks every route with every role.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,70 @@ from flask_login import current_user
 from portal.models.user import STAFF_ROLES
 from portal.repositories.agents import AgentProfile
 
+ALL_STAFF = frozenset(STAFF_ROLES)
+MONEY_STAFF = frozenset({"admin", "finance"})
+ADMINS = frozenset({"admin"})
+
+#: permission → roles that hold it
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "read": ALL_STAFF,
+    "agents.manage": ADMINS,
+    "invoices.manage": MONEY_STAFF,
+    "payments.record": MONEY_STAFF,
+    "payments.refund": MONEY_STAFF,
+    "commissions.approve": MONEY_STAFF,
+    "payouts.decide": MONEY_STAFF,
+    "wallets.adjust": ADMINS,
+    "settings.read": ALL_STAFF,
+    "settings.change": ADMINS,
+    "settings.reveal": ADMINS,
+    "audit.verify": MONEY_STAFF,
+    "users.manage": ADMINS,
+}
+
+#: dashboard endpoint → permission it needs
+ENDPOINTS: dict[str, str] = {
+    "dashboard.overview": "read",
+    "dashboard.agents": "read",
+    "dashboard.agent_detail": "read",
+    "dashboard.agent_new": "agents.manage",
+    "dashboard.agent_edit": "agents.manage",
+    "dashboard.agent_status": "agents.manage",
+    "dashboard.agent_login": "agents.manage",
+    "dashboard.wallet_adjust": "wallets.adjust",
+    "dashboard.invoices": "read",
+    "dashboard.invoice_detail": "read",
+    "dashboard.invoice_new": "invoices.manage",
+    "dashboard.invoice_issue": "invoices.manage",
+    "dashboard.invoice_void": "invoices.manage",
+    "dashboard.payment_record": "payments.record",
+    "dashboard.payment_refund": "payments.refund",
+    "dashboard.commissions": "read",
+    "dashboard.commission_approve": "commissions.approve",
+    "dashboard.commissions_approve_many": "commissions.approve",
+    "dashboard.payouts": "read",
+    "dashboard.payout_approve": "payouts.decide",
+    "dashboard.payout_reject": "payouts.decide",
+    "dashboard.payout_paid": "payouts.decide",
+    "dashboard.settings": "settings.read",
+    "dashboard.setting_edit": "settings.change",
+    "dashboard.setting_reveal": "settings.reveal",
+    "dashboard.audit": "read",
+    "dashboard.audit_verify": "audit.verify",
+    "dashboard.users": "users.manage",
+    "dashboard.user_new": "users.manage",
+    "dashboard.user_edit": "users.manage",
+}
+
+
+def role_can(role: str | None, permission: str) -> bool:
+    return role in PERMISSIONS.get(permission, frozenset())
+
+
+def can(permission: str) -> bool:
+    """Whether the logged-in user holds ``permission`` (templates use it to show actions)."""
+    return current_user.is_authenticated and role_can(current_user.role, permission)
+
 
 def _require_login() -> None:
     if not current_user.is_authenticated:
@@ -15,9 +84,12 @@ def _require_login() -> None:
 
 
 def require_staff() -> None:
-    """``before_request`` of the dashboard: staff only; anonymous users log in first."""
+    """``before_request`` of the dashboard: log in first, then the endpoint's permission."""
     _require_login()
     if current_user.role not in STAFF_ROLES:
+        abort(403)
+    permission = ENDPOINTS.get(request.endpoint or "")
+    if permission is None or not role_can(current_user.role, permission):
         abort(403)
 
 

@@ -23,6 +23,6 @@ def home_for(user: User) -> str:
     from flask import url_for
 
     if user.is_staff:
-        return url_for("dashboard.home")
+        return url_for("dashboard.overview")
     agent = db.session.get(Agent, user.agent_id)
     return url_for("agent_portal.home", slug=agent.slug)

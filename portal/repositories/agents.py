@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Agent, AgentFinancialSummary
-from portal.repositories.pages import Page, PageRequest
+from portal.repositories.pages import Page, PageRequest, escape_like, paginate
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,37 @@ def _profile(agent: Agent) -> AgentProfile:
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+@dataclass(frozen=True)
+class AgentFilters:
+    """What the agent list is narrowed and sorted by; unknown values fall back to defaults."""
+
+    search: str = ""
+    status: str = ""
+    sort: str = "name"
+    descending: bool = False
+
+    SORTS = ("name", "collected", "outstanding", "earned", "available", "last_payment")
+
+    @classmethod
+    def parse(cls, args) -> AgentFilters:
+        status = args.get("status", "")
+        sort = args.get("sort", "name")
+        return cls(
+            search=args.get("q", "").strip()[:100],
+            status=status if status in ("active", "suspended") else "",
+            sort=sort if sort in cls.SORTS else "name",
+            descending=args.get("dir") == "desc",
+        )
+
+    def sort_args(self, key: str) -> dict:
+        """The query for a column header: the same column flips direction, a new one starts sensibly."""
+        descending = not self.descending if key == self.sort else key != "name"
+        return self.query_args(sort=key, dir="desc" if descending else "", page="")
+
+    def query_args(self, **changes) -> dict:
+        values = {"q": self.search, "status": self.status, "sort": self.sort, "dir": "desc" if self.descending else ""}
+        values.update(changes)
+        return {key: value for key, value in values.items() if value}
 
 
 class AgentReadRepository:
@@ -71,47 +100,42 @@ class AgentReadRepository:
         agent = self.session.get(Agent, agent_id)
         return _profile(agent) if agent else None
 
-    def page(self, request: PageRequest, search: str | None = None) -> Page[AgentListItem]:
+    def page(self, request: PageRequest, filters: AgentFilters | None = None) -> Page[AgentListItem]:
         """One page of agents with their summaries: two queries whatever the size."""
+        filters = filters or AgentFilters()
         summary = AgentFinancialSummary
-        conditions = []
-        if search and search.strip():
-            pattern = "%" + _escape_like(search.strip().lower()) + "%"
-            conditions.append(
-                sa.or_(
-                    sa.func.lower(Agent.name).like(pattern, escape="\\"),
-                    Agent.slug.like(pattern, escape="\\"),
-                )
-            )
-        total = self.session.scalar(sa.select(sa.func.count(Agent.id)).where(*conditions))
         zero = sa.literal(0)
-        rows = self.session.execute(
-            sa.select(
-                Agent.id,
-                Agent.slug,
-                Agent.name,
-                Agent.status,
-                Agent.commission_rate_bps,
-                Agent.currency,
-                sa.func.coalesce(summary.collected_minor, zero).label("collected_minor"),
-                sa.func.coalesce(summary.outstanding_minor, zero).label("outstanding_minor"),
-                sa.func.coalesce(summary.commissions_earned_minor, zero).label("commissions_earned_minor"),
-                sa.func.coalesce(summary.wallet_available_minor, zero).label("wallet_available_minor"),
-                sa.func.coalesce(summary.wallet_held_minor, zero).label("wallet_held_minor"),
-                summary.last_payment_at,
+        columns = {
+            "collected": sa.func.coalesce(summary.collected_minor, zero),
+            "outstanding": sa.func.coalesce(summary.outstanding_minor, zero),
+            "earned": sa.func.coalesce(summary.commissions_earned_minor, zero),
+            "available": sa.func.coalesce(summary.wallet_available_minor, zero),
+            "held": sa.func.coalesce(summary.wallet_held_minor, zero),
+        }
+        query = sa.select(
+            Agent.id,
+            Agent.slug,
+            Agent.name,
+            Agent.status,
+            Agent.commission_rate_bps,
+            Agent.currency,
+            columns["collected"].label("collected_minor"),
+            columns["outstanding"].label("outstanding_minor"),
+            columns["earned"].label("commissions_earned_minor"),
+            columns["available"].label("wallet_available_minor"),
+            columns["held"].label("wallet_held_minor"),
+            summary.last_payment_at,
+        ).outerjoin(summary, summary.agent_id == Agent.id)
+        if filters.search:
+            pattern = "%" + escape_like(filters.search.lower()) + "%"
+            query = query.where(
+                sa.or_(sa.func.lower(Agent.name).like(pattern, escape="\\"), Agent.slug.like(pattern, escape="\\"))
             )
-            .outerjoin(summary, summary.agent_id == Agent.id)
-            .where(*conditions)
-            .order_by(Agent.name, Agent.id)
-            .limit(request.per_page)
-            .offset(request.offset)
-        ).mappings()
-        return Page(
-            items=[AgentListItem(**row) for row in rows],
-            number=request.number,
-            per_page=request.per_page,
-            total=total or 0,
-        )
+        if filters.status:
+            query = query.where(Agent.status == filters.status)
+        key = {"name": sa.func.lower(Agent.name), "last_payment": summary.last_payment_at, **columns}[filters.sort]
+        key = key.desc().nulls_last() if filters.descending else key.asc().nulls_first()
+        return paginate(self.session, query.order_by(key, Agent.id), request, lambda row: AgentListItem(**row))
 
 
 class AgentRepository:

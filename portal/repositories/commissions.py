@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.models import Commission
+from portal.models import Agent, Commission, Invoice, Payment
+from portal.repositories.pages import Page, PageRequest, paginate
 
 
 class CommissionRepository:
@@ -74,3 +76,59 @@ class CommissionRepository:
                 .limit(limit)
             )
         )
+
+
+@dataclass(frozen=True)
+class CommissionRow:
+    id: int
+    agent_id: int
+    agent_name: str
+    payment_id: int
+    invoice_id: int
+    invoice_number: str
+    kind: str
+    rate_bps: int
+    base_amount_minor: int
+    amount_minor: int
+    currency: str
+    status: str
+    created_at: datetime
+    credited_at: datetime | None
+
+
+class CommissionReadRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def page(
+        self, request: PageRequest, status: str = "", agent_id: int | None = None, kind: str = ""
+    ) -> Page[CommissionRow]:
+        query = (
+            sa.select(
+                Commission.id,
+                Commission.agent_id,
+                Agent.name.label("agent_name"),
+                Commission.payment_id,
+                Payment.invoice_id,
+                Invoice.number.label("invoice_number"),
+                Commission.kind,
+                Commission.rate_bps,
+                Commission.base_amount_minor,
+                Commission.amount_minor,
+                Commission.currency,
+                Commission.status,
+                Commission.created_at,
+                Commission.credited_at,
+            )
+            .join(Agent, Agent.id == Commission.agent_id)
+            .join(Payment, Payment.id == Commission.payment_id)
+            .join(Invoice, Invoice.id == Payment.invoice_id)
+        )
+        if status:
+            query = query.where(Commission.status == status)
+        if kind:
+            query = query.where(Commission.kind == kind)
+        if agent_id:
+            query = query.where(Commission.agent_id == agent_id)
+        order = (Commission.created_at, Commission.id) if status == "pending" else (Commission.id.desc(),)
+        return paginate(self.session, query.order_by(*order), request, lambda row: CommissionRow(**row))

@@ -1,6 +1,9 @@
-"""Notifications inside a unit of work."""
+"""Notifications: written inside a unit of work, read as plain values for pages."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -8,6 +11,7 @@ from sqlalchemy.orm import Session
 from portal.models import EmailOutbox, Notification, User
 from portal.models.base import UTCDateTime, utcnow
 from portal.persistence.unit_of_work import note_rows_written
+from portal.repositories.pages import Page, PageRequest, paginate
 from portal.security.masking import mask_text
 
 STAFF_RECIPIENT_ROLES = ("admin", "finance")
@@ -75,3 +79,38 @@ class NotificationRepository:
             )
             or 0
         )
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    id: int
+    kind: str
+    subject: str
+    body: str
+    link: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationReadRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def page_for_agent(self, agent_id: int, request: PageRequest, unread_only: bool = False) -> Page[NotificationRow]:
+        query = sa.select(
+            Notification.id,
+            Notification.kind,
+            Notification.subject,
+            Notification.body,
+            Notification.link,
+            Notification.created_at,
+            Notification.read_at,
+        ).where(Notification.agent_id == agent_id, Notification.audience == "agent")
+        if unread_only:
+            query = query.where(Notification.read_at.is_(None))
+        return paginate(
+            self.session, query.order_by(Notification.id.desc()), request, lambda row: NotificationRow(**row)
+        )
+
+    def unread_count(self, agent_id: int) -> int:
+        return NotificationRepository(self.session).unread_count_for_agent(agent_id)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -58,3 +58,17 @@ class Page(Generic[T]):
     @property
     def last_index(self) -> int:
         return (self.number - 1) * self.per_page + len(self.items)
+
+
+def paginate(session, query, request: PageRequest, make: Callable[[Any], T]) -> Page[T]:
+    """One page of ``query`` (a select of labelled columns) and the total: two queries."""
+    import sqlalchemy as sa
+
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.execute(query.limit(request.per_page).offset(request.offset)).mappings()
+    return Page([make(row) for row in rows], request.number, request.per_page, total or 0)
+
+
+def escape_like(text: str) -> str:
+    """``text`` with LIKE's wildcards taken literally (escape character ``\\``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -66,6 +66,9 @@ class PaymentReadRepository:
         ).mappings()
         return Page([PaymentRow(**row) for row in rows], request.number, request.per_page, total or 0)
 
+    def invoice_id_of(self, payment_id: int) -> int | None:
+        return self.session.scalar(sa.select(Payment.invoice_id).where(Payment.id == payment_id))
+
 
 class PaymentRepository:
     """Payments and refunds inside a unit of work; never commits."""

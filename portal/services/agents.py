@@ -68,3 +68,44 @@ def create_agent(uow: UnitOfWork, draft: AgentDraft) -> int:
         agent_id = agent.id
         uow.commit()
     return agent_id
+
+
+@dataclass(frozen=True)
+class AgentChanges:
+    name: str
+    email: str
+    phone: str | None
+    commission_rate_bps: int
+
+
+def update_agent(uow: UnitOfWork, agent_id: int, changes: AgentChanges) -> None:
+    """Change an agent's name, contact and rate (new payments earn at the new rate)."""
+    if not changes.name.strip():
+        raise errors.InputNotValid("Enter the agent's name.")
+    if not 0 <= changes.commission_rate_bps <= MAX_RATE_BPS:
+        raise errors.InputNotValid("The commission rate must be between 0% and 100%.")
+    with uow:
+        agent = uow.agents.get(agent_id)
+        if agent is None:
+            raise errors.NotFound("There is no such agent.")
+        agent.name = changes.name.strip()
+        agent.email = changes.email.strip()
+        agent.phone = (changes.phone or "").strip() or None
+        agent.commission_rate_bps = changes.commission_rate_bps
+        uow.commit()
+
+
+def set_agent_status(uow: UnitOfWork, agent_id: int, status: str) -> None:
+    """Suspend (no log-in, no payouts) or reactivate an agent; ``uow.reason`` says why."""
+    if status not in ("active", "suspended"):
+        raise errors.InputNotValid("An agent is either active or suspended.")
+    if not (uow.reason or "").strip():
+        raise errors.ReasonRequired("Give a reason; it is kept in the audit trail.")
+    with uow:
+        agent = uow.agents.get(agent_id)
+        if agent is None:
+            raise errors.NotFound("There is no such agent.")
+        if agent.status == status:
+            raise errors.InputNotValid(f"{agent.name} is already {status}.")
+        agent.status = status
+        uow.commit()

@@ -55,8 +55,22 @@ def format_rate(rate_bps: int) -> str:
     return format_percent(Decimal(rate_bps) / Decimal(10_000), "#,##0.##%", locale=viewer_locale())
 
 
+def humanize(value: str | None) -> str:
+    """``partially_paid`` reads as ``partially paid``."""
+    return (value or "").replace("_", " ")
+
+
 def install_template_filters(app: Flask) -> None:
+    from portal.auth.permissions import can
+    from portal.dashboard.forms import new_idempotency_key
+    from portal.security.masking import mask_email, mask_phone
+
     app.add_template_filter(money_markup, "money")
     app.add_template_filter(format_utc, "utc")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_rate, "rate")
+    app.add_template_filter(humanize, "humanize")
+    app.add_template_filter(mask_email, "mask_email")
+    app.add_template_filter(mask_phone, "mask_phone")
+    app.add_template_global(can, "can")
+    app.add_template_global(new_idempotency_key, "new_idempotency_key")

@@ -10,9 +10,9 @@ def wants_fragment() -> bool:
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
-def render_page(page: str, fragment: str, **context) -> Response:
-    """Render ``fragment`` alone for htmx, else the full ``page`` that includes it."""
-    template = fragment if wants_fragment() else page
+def render_page(page_template: str, fragment_template: str, **context) -> Response:
+    """Render the fragment alone for htmx, else the full page that includes it."""
+    template = fragment_template if wants_fragment() else page_template
     response = make_response(render_template(template, **context))
     response.vary.add("HX-Request")
     return response

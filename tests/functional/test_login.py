@@ -86,7 +86,7 @@ def test_next_only_redirects_within_the_site(auth, make, db_session):
 
 
 def test_anonymous_visitors_are_sent_to_log_in_and_come_back(client, auth, make, db_session):
-    response = client.get("/dashboard/?page=2")
+    response = client.get("/dashboard/agents?page=2")
     assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
     email = _email(db_session, make.user())
     token = csrf_token_from(client.get(response.headers["Location"]).get_data(as_text=True))
@@ -94,7 +94,7 @@ def test_anonymous_visitors_are_sent_to_log_in_and_come_back(client, auth, make,
         response.headers["Location"],
         data={"email": email, "password": "correct horse battery staple", "csrf_token": token},
     )
-    assert back.headers["Location"].endswith("/dashboard/?page=2")
+    assert back.headers["Location"].endswith("/dashboard/agents?page=2")
 
 
 def test_logout_ends_the_session(client, auth, make, db_session):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.models import Commission, Invoice, Notification, Payment, Setting, WalletTransaction
 from portal.persistence.unit_of_work import Actor, UnitOfWork
-from portal.repositories.agents import AgentReadRepository
+from portal.repositories.agents import AgentFilters, AgentReadRepository
 from portal.repositories.appearance import PortalAppearanceReadRepository
 from portal.repositories.commissions import CommissionRepository
 from portal.repositories.invoices import InvoiceRepository
@@ -43,9 +43,9 @@ def test_agent_search_treats_wildcards_literally(db_session, make):
     make.agent(slug="percent", name="100% Brokers")
     make.agent(slug="plain", name="Plain Brokers")
     agents = AgentReadRepository(db_session)
-    assert [a.slug for a in agents.page(PageRequest(), search="100%").items] == ["percent"]
-    assert [a.slug for a in agents.page(PageRequest(), search="%").items] == ["percent"]
-    assert agents.page(PageRequest(), search="_").total == 0
+    assert [a.slug for a in agents.page(PageRequest(), AgentFilters(search="100%")).items] == ["percent"]
+    assert [a.slug for a in agents.page(PageRequest(), AgentFilters(search="%")).items] == ["percent"]
+    assert agents.page(PageRequest(), AgentFilters(search="_")).total == 0
 
 
 def test_an_agent_without_a_summary_row_reads_as_zeroes(db_session, make):

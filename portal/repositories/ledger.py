@@ -1,0 +1,69 @@
+"""Reading a wallet's ledger: every movement and what caused it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portal.models import Wallet, WalletTransaction
+from portal.models.wallet import LEDGER_KINDS
+from portal.repositories.pages import Page, PageRequest, paginate
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    id: int
+    kind: str
+    currency: str
+    available_delta_minor: int
+    held_delta_minor: int
+    available_after_minor: int
+    held_after_minor: int
+    source_type: str
+    source_id: int | None
+    reason: str | None
+    actor: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class WalletBalance:
+    currency: str
+    available_minor: int
+    held_minor: int
+
+
+class WalletLedgerReadRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def balance(self, agent_id: int, currency: str) -> WalletBalance:
+        row = self.session.execute(
+            sa.select(Wallet.available_minor, Wallet.held_minor).where(
+                Wallet.agent_id == agent_id, Wallet.currency == currency
+            )
+        ).first()
+        return WalletBalance(currency, row.available_minor, row.held_minor) if row else WalletBalance(currency, 0, 0)
+
+    def page(self, agent_id: int, request: PageRequest, kind: str = "") -> Page[LedgerEntry]:
+        table = WalletTransaction
+        query = sa.select(
+            table.id,
+            table.kind,
+            table.currency,
+            table.available_delta_minor,
+            table.held_delta_minor,
+            table.available_after_minor,
+            table.held_after_minor,
+            table.source_type,
+            table.source_id,
+            table.reason,
+            table.actor,
+            table.created_at,
+        ).where(table.agent_id == agent_id)
+        if kind in LEDGER_KINDS:
+            query = query.where(table.kind == kind)
+        return paginate(self.session, query.order_by(table.id.desc()), request, lambda row: LedgerEntry(**row))

@@ -1,0 +1,76 @@
+"""Reading log-ins for the users page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portal.models import Agent, User
+from portal.repositories.pages import Page, PageRequest, paginate
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    email: str
+    full_name: str
+    role: str
+    is_active: bool
+    agent_name: str | None
+    last_login_at: datetime | None
+
+
+class UserReadRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def page(self, request: PageRequest, staff_only: bool = True) -> Page[UserRow]:
+        query = sa.select(
+            User.id,
+            User.email,
+            User.full_name,
+            User.role,
+            User.is_active,
+            Agent.name.label("agent_name"),
+            User.last_login_at,
+        ).outerjoin(Agent, Agent.id == User.agent_id)
+        if staff_only:
+            query = query.where(User.role != "agent")
+        return paginate(self.session, query.order_by(User.email), request, lambda row: UserRow(**row))
+
+    def by_id(self, user_id: int) -> UserRow | None:
+        row = (
+            self.session.execute(
+                sa.select(
+                    User.id,
+                    User.email,
+                    User.full_name,
+                    User.role,
+                    User.is_active,
+                    Agent.name.label("agent_name"),
+                    User.last_login_at,
+                )
+                .outerjoin(Agent, Agent.id == User.agent_id)
+                .where(User.id == user_id)
+            )
+            .mappings()
+            .first()
+        )
+        return UserRow(**row) if row else None
+
+    def for_agent(self, agent_id: int) -> list[UserRow]:
+        rows = self.session.execute(
+            sa.select(
+                User.id,
+                User.email,
+                User.full_name,
+                User.role,
+                User.is_active,
+                sa.literal(None).label("agent_name"),
+                User.last_login_at,
+            ).where(User.agent_id == agent_id)
+        ).mappings()
+        return [UserRow(**row) for row in rows]
