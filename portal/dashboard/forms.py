@@ -41,7 +41,7 @@ class IdempotentForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if not self.idempotency_key.data:
+        if not self.is_submitted() and not self.idempotency_key.data:
             self.idempotency_key.data = new_idempotency_key()
 
 
