@@ -19,7 +19,7 @@ def overview():
     if figures.currency:
         days = period.days()
         charts = [
-            bar_chart("Collections per day", days, figures.collections, figures.currency),
+            bar_chart("Payments received per day", days, figures.collections, figures.currency),
             bar_chart("Commissions earned per day", days, figures.commissions, figures.currency),
         ]
     return render_page("dashboard/overview.html", "dashboard/_overview_body.html", figures=figures, charts=charts)

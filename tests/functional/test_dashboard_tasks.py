@@ -306,7 +306,7 @@ def test_the_overview_shows_figures_per_currency_and_charts(client, admin):
 
     start = (date.today() - timedelta(days=90)).isoformat()
     body = client.get(f"/dashboard/?from={start}").get_data(as_text=True)
-    assert "<svg" in body and "Collections per day" in body
+    assert "<svg" in body and "Payments received per day" in body
     for currency in ("EUR", "USD", "GBP"):
         assert f'<th scope="row">{currency}</th>' in body
     swapped = client.get("/dashboard/?from=2030-01-01&to=2020-01-01")
