@@ -50,6 +50,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "LOG_JSON": env.get("LOG_JSON", "1") != "0",
         "AGENTS_PER_PAGE": int(env.get("AGENTS_PER_PAGE", "25")),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "KEY_PROVIDER": env.get("KEY_PROVIDER", "local"),
         "LOCAL_KEYRING_PATH": env.get("LOCAL_KEYRING_PATH", ""),
         "VAULT_ADDR": env.get("VAULT_ADDR", ""),
@@ -65,6 +69,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "REMEMBER_COOKIE_SECURE": portal_env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_SSL_STRICT": portal_env == "production",
     }
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+
+import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.repositories.agents import AgentFilters, AgentListItem, AgentProfile, AgentReadRepository
@@ -159,3 +161,51 @@ def invoice_of_payment(payment_id: int) -> int | None:
 
 def payout(payout_id: int) -> PayoutRow | None:
     return PayoutReadRepository(db.session).by_id(payout_id)
+
+
+@dataclass(frozen=True)
+class LoginRecord:
+    created_at: datetime
+    ended_at: datetime | None
+    ip_address: str | None
+    user_agent: str | None
+    current: bool
+
+
+def portal_invoice(agent: AgentProfile, invoice_id: int) -> InvoiceDetail | None:
+    """The invoice, when it is this agent's: another agent's invoice is simply not found."""
+    detail = InvoiceReadRepository(db.session).detail(invoice_id)
+    return detail if detail is not None and detail.invoice.agent_id == agent.id else None
+
+
+def unread_notifications(agent: AgentProfile) -> int:
+    return NotificationReadRepository(db.session).unread_count(agent.id)
+
+
+def appearance_history(agent: AgentProfile) -> list[Appearance]:
+    return PortalAppearanceReadRepository(db.session).history(agent.id)
+
+
+def logo(agent: AgentProfile, logo_id: int):
+    return PortalAppearanceReadRepository(db.session).logo(agent.id, logo_id)
+
+
+def credited_commissions_by_day(agent: AgentProfile, days: int) -> dict[date, int]:
+    return CommissionReadRepository(db.session).credited_by_day(agent.id, days)
+
+
+def recent_logins(user_id: int, current_token: str | None, limit: int = 10) -> list[LoginRecord]:
+    from portal.models import LoginSession
+    from portal.services.authentication import token_hash
+
+    current = token_hash(current_token) if current_token else None
+    rows = db.session.execute(
+        sa.select(LoginSession)
+        .where(LoginSession.user_id == user_id)
+        .order_by(LoginSession.created_at.desc())
+        .limit(limit)
+    ).scalars()
+    return [
+        LoginRecord(row.created_at, row.ended_at, row.ip_address, row.user_agent, row.token_hash == current)
+        for row in rows
+    ]

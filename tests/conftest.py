@@ -67,6 +67,8 @@ def make_app(database_url: str, instance_path: Path, **overrides) -> Flask:
         "SECRET_KEY": TEST_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "LOG_JSON": True,
+        "LOGIN_LIMIT_PER_IP": "10000 per minute",
+        "LOGIN_LIMIT_PER_ACCOUNT": "10000 per minute",
         **overrides,
     }
     if database_url.startswith("postgresql"):

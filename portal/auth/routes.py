@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth import bp
 from portal.auth.forms import LoginForm
 from portal.auth.sessions import home_for
-from portal.extensions import db
-from portal.services.authentication import LoginContext, LoginRefused, log_in
+from portal.extensions import db, limiter
+from portal.persistence.unit_of_work import Actor
+from portal.services.authentication import LoginContext, LoginRefused, log_in, log_out
+
+
+def _context() -> LoginContext:
+    return LoginContext(
+        correlation_id=g.get("correlation_id"),
+        request_ip=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+    )
+
+
+def _login_account() -> str:
+    return "account:" + request.form.get("email", "").strip().lower()
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -32,6 +45,8 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_login_account)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -39,12 +54,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = log_in(
-                db.session,
-                form.email.data,
-                form.password.data,
-                LoginContext(correlation_id=g.correlation_id, request_ip=request.remote_addr),
-            )
+            user = log_in(db.session, form.email.data, form.password.data, _context())
         except LoginRefused as refusal:
             form.form_errors.append(str(refusal))
             status = 401
@@ -59,6 +69,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated and current_user.session_token:
+        log_out(db.session, current_user.session_token, Actor.user(current_user.id), _context())
     logout_user()
     session.clear()
     flash("You have been logged out.", "info")

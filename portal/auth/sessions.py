@@ -1,27 +1,23 @@
-"""Loading the logged-in user for each request."""
+"""Loading the logged-in user for each request, from the log-in session in the cookie."""
 
 from __future__ import annotations
 
+from flask import url_for
+
 from portal.extensions import db
 from portal.models import Agent, User
-from portal.services.authentication import can_sign_in
+from portal.services.authentication import user_for_session
 
 
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: a suspended user or agent loses the session at once."""
-    if not user_id.isdigit():
+def load_user(token: str) -> User | None:
+    """Flask-Login's loader: an ended session, a suspended user or agent opens nothing."""
+    if not token or len(token) > 100:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None:
-        return None
-    agent = db.session.get(Agent, user.agent_id) if user.agent_id else None
-    return user if can_sign_in(user, agent) else None
+    return user_for_session(db.session, token)
 
 
 def home_for(user: User) -> str:
     """Where a user lands after logging in."""
-    from flask import url_for
-
     if user.is_staff:
         return url_for("dashboard.overview")
     agent = db.session.get(Agent, user.agent_id)

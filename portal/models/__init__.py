@@ -10,7 +10,7 @@ from portal.models.idempotency import IdempotencyRecord
 from portal.models.notification import EmailOutbox, Notification
 from portal.models.setting import Setting
 from portal.models.summary import AgentFinancialSummary
-from portal.models.user import User
+from portal.models.user import LoginSession, User
 from portal.models.wallet import Payout, Wallet, WalletTransaction
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "FeatureFlag",
     "IdempotencyRecord",
     "Invoice",
+    "LoginSession",
     "Notification",
     "Payment",
     "Payout",

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.models.base import Base, TimestampMixin, UTCDateTime, one_of
+from portal.models.base import Base, TimestampMixin, UTCDateTime, one_of, utcnow
 
 STAFF_ROLES = ("admin", "finance", "viewer")
 ROLES = (*STAFF_ROLES, "agent")
@@ -38,6 +38,31 @@ class User(UserMixin, TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    #: The log-in session this object was loaded for (set by the session loader, never stored).
+    session_token = None
+
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    def get_id(self) -> str | None:
+        """Flask-Login keeps the log-in session's token, not the user id, in the cookie."""
+        return self.session_token
+
+
+class LoginSession(Base):
+    """One log-in: the browser holds a random token, the database its hash.
+
+    Log-out ends it for good (a copied cookie stops working); a password change
+    ends every other one; the agent's profile lists the recent ones.
+    """
+
+    __tablename__ = "login_session"
+    __table_args__ = (sa.Index("ix_login_session_user_created_at", "user_id", "created_at"),)
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))

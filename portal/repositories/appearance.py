@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.models import PortalAppearance
+from portal.models import PortalAppearance, PortalLogo
 
 DEFAULT_PRIMARY = "#1f4e79"
 DEFAULT_ACCENT = "#c8553d"
@@ -65,3 +65,12 @@ class PortalAppearanceReadRepository:
             .order_by(PortalAppearance.version.desc())
         )
         return [_appearance(row) for row in rows]
+
+    def logo(self, agent_id: int, logo_id: int) -> tuple[str, bytes, str] | None:
+        """(media type, bytes, sha256) of one of the agent's logos."""
+        row = self.session.execute(
+            sa.select(PortalLogo.media_type, PortalLogo.data, PortalLogo.sha256).where(
+                PortalLogo.id == logo_id, PortalLogo.agent_id == agent_id
+            )
+        ).first()
+        return tuple(row) if row else None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Agent, Commission, Invoice, Payment
+from portal.models.base import utcnow
+from portal.repositories.overview import utc_day
 from portal.repositories.pages import Page, PageRequest, paginate
 
 
@@ -132,3 +134,17 @@ class CommissionReadRepository:
             query = query.where(Commission.agent_id == agent_id)
         order = (Commission.created_at, Commission.id) if status == "pending" else (Commission.id.desc(),)
         return paginate(self.session, query.order_by(*order), request, lambda row: CommissionRow(**row))
+
+    def credited_by_day(self, agent_id: int, days: int) -> dict[date, int]:
+        """Commission credited per day over the last ``days`` days (net of clawbacks), for the portal's chart."""
+        day = utc_day(Commission.credited_at)
+        rows = self.session.execute(
+            sa.select(day, sa.func.sum(Commission.amount_minor))
+            .where(
+                Commission.agent_id == agent_id,
+                Commission.status == "credited",
+                Commission.credited_at >= utcnow() - timedelta(days=days),
+            )
+            .group_by(day)
+        )
+        return {date.fromisoformat(str(text)[:10]): int(total) for text, total in rows}

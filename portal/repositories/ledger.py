@@ -28,6 +28,11 @@ class LedgerEntry:
     actor: str
     created_at: datetime
 
+    @property
+    def movement_minor(self) -> int:
+        """The change an agent sees: to the available balance, or to the held one when only that moved."""
+        return self.available_delta_minor or self.held_delta_minor
+
 
 @dataclass(frozen=True)
 class WalletBalance:
