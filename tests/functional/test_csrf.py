@@ -13,7 +13,13 @@ def post_routes(app, ids) -> list[str]:
     urls = []
     for rule in app.url_map.iter_rules():
         if "POST" in rule.methods:
-            urls.append(re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids.get(m.group(1), "northwind")), rule.rule))
+            urls.append(
+                re.sub(
+                    r"<(?:\w+:)?(\w+)>",
+                    lambda m: str(ids.get(m.group(1), 1 if m.group(1) == "version" else "northwind")),
+                    rule.rule,
+                )
+            )
     return sorted(urls)
 
 
