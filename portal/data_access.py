@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-
-import sqlalchemy as sa
+from datetime import date
 
 from portal.extensions import db
+from portal.models.base import utcnow
 from portal.repositories.agents import AgentFilters, AgentListItem, AgentProfile, AgentReadRepository
 from portal.repositories.appearance import Appearance, PortalAppearanceReadRepository
 from portal.repositories.audit import AuditFilters, AuditReadRepository, AuditRow
@@ -20,7 +19,8 @@ from portal.repositories.pages import Page, PageRequest
 from portal.repositories.payments import PaymentReadRepository, PaymentRow
 from portal.repositories.payouts import PayoutReadRepository, PayoutRow
 from portal.repositories.summaries import AgentFinancialSummaryReadRepository, FinancialSummary
-from portal.repositories.users import UserReadRepository, UserRow
+from portal.repositories.users import LoginRecord, UserReadRepository, UserRow
+from portal.services.authentication import token_hash
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,6 @@ def agent_notifications(agent_id: int, page: PageRequest) -> Page[NotificationRo
 
 
 def today() -> date:
-    from portal.models.base import utcnow
-
     return utcnow().date()
 
 
@@ -161,15 +159,6 @@ def invoice_of_payment(payment_id: int) -> int | None:
 
 def payout(payout_id: int) -> PayoutRow | None:
     return PayoutReadRepository(db.session).by_id(payout_id)
-
-
-@dataclass(frozen=True)
-class LoginRecord:
-    created_at: datetime
-    ended_at: datetime | None
-    ip_address: str | None
-    user_agent: str | None
-    current: bool
 
 
 def portal_invoice(agent: AgentProfile, invoice_id: int) -> InvoiceDetail | None:
@@ -194,18 +183,5 @@ def credited_commissions_by_day(agent: AgentProfile, days: int) -> dict[date, in
     return CommissionReadRepository(db.session).credited_by_day(agent.id, days)
 
 
-def recent_logins(user_id: int, current_token: str | None, limit: int = 10) -> list[LoginRecord]:
-    from portal.models import LoginSession
-    from portal.services.authentication import token_hash
-
-    current = token_hash(current_token) if current_token else None
-    rows = db.session.execute(
-        sa.select(LoginSession)
-        .where(LoginSession.user_id == user_id)
-        .order_by(LoginSession.created_at.desc())
-        .limit(limit)
-    ).scalars()
-    return [
-        LoginRecord(row.created_at, row.ended_at, row.ip_address, row.user_agent, row.token_hash == current)
-        for row in rows
-    ]
+def recent_logins(user_id: int, current_token: str | None) -> list[LoginRecord]:
+    return UserReadRepository(db.session).recent_logins(user_id, token_hash(current_token) if current_token else None)

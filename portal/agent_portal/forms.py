@@ -7,7 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from portal.dashboard.forms import PASSWORD_RULE, IdempotentForm
+from portal.web.forms import PASSWORD_RULE, IdempotentForm
 
 
 class PayoutRequestForm(IdempotentForm):

@@ -10,7 +10,6 @@ from flask_login import current_user
 from portal import data_access
 from portal.agent_portal import bp
 from portal.agent_portal.forms import AppearanceForm, PasswordChangeForm, PayoutRequestForm
-from portal.dashboard.forms import ActionForm
 from portal.domain.errors import DomainError
 from portal.models.wallet import LEDGER_KINDS
 from portal.repositories.appearance import Appearance
@@ -23,7 +22,7 @@ from portal.services.notifications import mark_read
 from portal.web.branding import theme_stylesheet
 from portal.web.charts import bar_chart
 from portal.web.commands import orchestrator, unit
-from portal.web.forms import amount_from, show_refusal
+from portal.web.forms import ActionForm, amount_from, show_refusal
 from portal.web.htmx import redirect_after_post, render_page, wants_fragment
 
 CHART_DAYS = 90

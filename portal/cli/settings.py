@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from portal.domain.errors import DomainError
 from portal.extensions import db
 from portal.observability.correlation import bind_correlation_id
+from portal.persistence.audit_trail import record_event
 from portal.persistence.unit_of_work import Actor, UnitOfWork
 from portal.security.secure_settings import CATALOG, definition_of, secure_settings
 
@@ -18,6 +19,12 @@ CLI_ACTOR = Actor.system("cli")
 
 def _unit(command: str) -> UnitOfWork:
     return UnitOfWork(db.session, command=command, actor=CLI_ACTOR)
+
+
+def _audit_key_event(command: str, action: str, provider: str, after: dict) -> None:
+    with _unit(command) as uow:
+        record_event(uow, action, "KeyProvider", provider, after=after)
+        uow.commit()
 
 
 def _refused(error: DomainError) -> click.ClickException:
@@ -123,11 +130,7 @@ def keys_rotate() -> None:
         version = service.provider.rotate()
     except DomainError as error:
         raise _refused(error) from None
-    with _unit("rotate_key") as uow:
-        from portal.persistence.audit_trail import record_event
-
-        record_event(uow, "rotate", "KeyProvider", service.provider.name, after={"active": version})
-        uow.commit()
+    _audit_key_event("rotate_key", "rotate", service.provider.name, {"active": version})
     click.echo(f"active key is now {version}; run `flask --app wsgi settings rewrap` to move existing secrets to it")
 
 
@@ -140,9 +143,5 @@ def keys_retire(version: str) -> None:
         service.retire(db.session, version)
     except DomainError as error:
         raise _refused(error) from None
-    with _unit("retire_key") as uow:
-        from portal.persistence.audit_trail import record_event
-
-        record_event(uow, "retire", "KeyProvider", service.provider.name, after={"retired": version})
-        uow.commit()
+    _audit_key_event("retire_key", "retire", service.provider.name, {"retired": version})
     click.echo(f"{version} retired")

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal import data_access
 from portal.dashboard import bp
-from portal.dashboard.forms import ActionForm, SecretSettingForm, SettingForm, UserEditForm, UserForm
+from portal.dashboard.forms import SecretSettingForm, SettingForm, UserEditForm, UserForm
 from portal.domain.errors import DomainError
 from portal.extensions import db
 from portal.persistence.audit_chain import verify_chain
@@ -17,7 +17,7 @@ from portal.repositories.pages import PageRequest
 from portal.security.secure_settings import CATALOG, secure_settings
 from portal.services.accounts import create_staff_user, update_staff_user
 from portal.web.commands import unit
-from portal.web.forms import show_refusal
+from portal.web.forms import ActionForm, show_refusal
 from portal.web.htmx import redirect_after_post, render_page, wants_fragment
 
 

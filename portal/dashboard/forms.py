@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
@@ -10,7 +9,6 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    HiddenField,
     PasswordField,
     SelectField,
     StringField,
@@ -21,28 +19,12 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 
 from portal.models.billing import PAYMENT_METHODS
 from portal.models.user import STAFF_ROLES
-from portal.security.passwords import MIN_PASSWORD_LENGTH
+from portal.web.forms import PASSWORD_RULE, IdempotentForm
 
 SLUG_HELP = "Lower-case letters, digits and dashes; it becomes the portal's address."
 SLUG_RULE = Regexp(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", message=SLUG_HELP)
 CURRENCY_RULE = Regexp(r"^[A-Z]{3}$", message="Three capital letters, such as EUR.")
-PASSWORD_RULE = Length(min=MIN_PASSWORD_LENGTH, max=1024, message=f"At least {MIN_PASSWORD_LENGTH} characters.")
 REASON_RULES = [DataRequired("Give a reason; it is kept in the audit trail."), Length(max=500)]
-
-
-def new_idempotency_key() -> str:
-    return uuid.uuid4().hex
-
-
-class IdempotentForm(FlaskForm):
-    """A form whose submissions carry one key: a double submit or a resubmit takes effect once."""
-
-    idempotency_key = HiddenField(validators=[DataRequired(), Regexp(r"^[a-f0-9]{32}$")])
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_submitted() and not self.idempotency_key.data:
-            self.idempotency_key.data = new_idempotency_key()
 
 
 def percent_to_bps(text: str) -> int:
@@ -121,10 +103,6 @@ class AdjustmentForm(IdempotentForm):
     reason = TextAreaField("Reason", validators=[DataRequired("Give a reason for the adjustment."), Length(max=500)])
 
 
-class ActionForm(IdempotentForm):
-    """A button that changes something: CSRF token and idempotency key, nothing else."""
-
-
 class RejectForm(IdempotentForm):
     reason = TextAreaField("Reason for the agent", validators=[DataRequired("Tell the agent why."), Length(max=500)])
 
@@ -141,13 +119,7 @@ class UserForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in STAFF_ROLES])
-    password = PasswordField(
-        "Initial password",
-        validators=[
-            DataRequired(),
-            Length(min=MIN_PASSWORD_LENGTH, max=1024, message=f"At least {MIN_PASSWORD_LENGTH} characters."),
-        ],
-    )
+    password = PasswordField("Initial password", validators=[DataRequired(), PASSWORD_RULE])
 
 
 class UserEditForm(FlaskForm):
@@ -158,10 +130,4 @@ class UserEditForm(FlaskForm):
 class AgentLoginForm(FlaskForm):
     email = EmailField("Log-in e-mail", validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    password = PasswordField(
-        "Initial password",
-        validators=[
-            DataRequired(),
-            Length(min=MIN_PASSWORD_LENGTH, max=1024, message=f"At least {MIN_PASSWORD_LENGTH} characters."),
-        ],
-    )
+    password = PasswordField("Initial password", validators=[DataRequired(), PASSWORD_RULE])

@@ -6,12 +6,12 @@ from flask import abort, flash, render_template, request, url_for
 
 from portal import data_access
 from portal.dashboard import bp
-from portal.dashboard.forms import ActionForm, RejectForm
+from portal.dashboard.forms import RejectForm
 from portal.domain.errors import DomainError
 from portal.models.wallet import PAYOUT_STATUSES
 from portal.repositories.pages import PageRequest
 from portal.web.commands import orchestrator
-from portal.web.forms import show_refusal
+from portal.web.forms import ActionForm, show_refusal
 from portal.web.htmx import redirect_after_post, render_page
 
 MAX_BULK = 100

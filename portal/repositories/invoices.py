@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-import sqlalchemy.orm
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from portal.models import Agent, Commission, Invoice, Payment, Refund
 from portal.models.billing import INVOICE_STATUSES
@@ -164,7 +163,7 @@ class InvoiceReadRepository:
             return None
         values = dict(row)
         extra = {name: values.pop(name) for name in ("customer_email", "description", "voided_at")}
-        original = sa.orm.aliased(Commission)
+        original = aliased(Commission)
         payments = self.session.execute(
             sa.select(
                 Payment.id,

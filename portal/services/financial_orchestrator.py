@@ -111,6 +111,16 @@ def _money(amount_minor: int, currency: str) -> str:
     return format_money(amount_minor, currency)
 
 
+def _payout_decided(payout: Payout, wallet: Wallet) -> PayoutDecided:
+    return PayoutDecided(
+        replayed=False,
+        payout_id=payout.id,
+        status=payout.status,
+        wallet_available_minor=wallet.available_minor,
+        wallet_held_minor=wallet.held_minor,
+    )
+
+
 class FinancialOrchestrator:
     """The only way money moves: payments, refunds, commissions, payouts, adjustments."""
 
@@ -667,13 +677,7 @@ class FinancialOrchestrator:
             )
         self._notify_agent(uow, payout.agent_id, f"payout_{decision}", f"Payout {decision}", message)
         uow.flush()
-        return PayoutDecided(
-            replayed=False,
-            payout_id=payout.id,
-            status=payout.status,
-            wallet_available_minor=wallet.available_minor,
-            wallet_held_minor=wallet.held_minor,
-        )
+        return _payout_decided(payout, wallet)
 
     def _mark_paid(self, uow: UnitOfWork, payout_id: int) -> PayoutDecided:
         payout = uow.payouts.get(payout_id)
@@ -687,13 +691,7 @@ class FinancialOrchestrator:
         payout.paid_at = self._clock()
         wallet = uow.wallets.for_agent(payout.agent_id, payout.currency)
         uow.flush()
-        return PayoutDecided(
-            replayed=False,
-            payout_id=payout.id,
-            status=payout.status,
-            wallet_available_minor=wallet.available_minor,
-            wallet_held_minor=wallet.held_minor,
-        )
+        return _payout_decided(payout, wallet)
 
     def _adjust_wallet(
         self, uow: UnitOfWork, key: str, *, agent_id: int, amount_minor: int, currency: str, reason: str

@@ -1,11 +1,37 @@
-"""Turning refusals into what a person sees: the message next to the field, the right status."""
+"""Form pieces every area shares, and turning refusals into what a person sees."""
 
 from __future__ import annotations
 
+import uuid
+
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import DataRequired, Length, Regexp
 
 from portal.domain import errors
 from portal.domain.money import InvalidAmount, parse_amount
+from portal.security.passwords import MIN_PASSWORD_LENGTH
+
+PASSWORD_RULE = Length(min=MIN_PASSWORD_LENGTH, max=1024, message=f"At least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class IdempotentForm(FlaskForm):
+    """A form whose submissions carry one key: a double submit or a resubmit takes effect once."""
+
+    idempotency_key = HiddenField(validators=[DataRequired(), Regexp(r"^[a-f0-9]{32}$")])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_submitted() and not self.idempotency_key.data:
+            self.idempotency_key.data = new_idempotency_key()
+
+
+class ActionForm(IdempotentForm):
+    """A button that changes something: CSRF token and idempotency key, nothing else."""
 
 
 def refusal_status(error: errors.DomainError) -> int:
