@@ -17,7 +17,7 @@ run: $(VENV)/.run-deps
 test: $(VENV)/.test-deps
 	scripts/install-test-dependencies
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check portal tests e2e
+	$(BIN)/ruff format --check portal tests e2e bench
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 $(BIN)/python:

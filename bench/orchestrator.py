@@ -4,7 +4,7 @@ Both runs use 8 worker processes on a fresh PostgreSQL database seeded at
 scale, pay the same kind of invoices, and write the same rows: payment,
 invoice update, commission, notification, summary increments, idempotency
 record and the three chained audit events. The raw run sends the statements the
-ORM sends (captured and kept in step by tests/integration/test_bench_parity.py),
+orchestrator sends (captured and kept in step by tests/integration/test_bench_parity.py),
 with no ORM, no unit of work and no validation beyond what the SQL needs.
 
     .venv/bin/python bench/orchestrator.py [--workers 8] [--payments 250] [--agents 1000]
@@ -75,9 +75,7 @@ def prepare(database_url: str, agents: int, workers: int) -> dict[str, list[int]
 
         from portal.models import Agent
 
-        chosen = db.session.execute(
-            sa.select(Agent.id, Agent.currency).order_by(Agent.id).limit(workers * 2 * 4)
-        ).all()
+        chosen = db.session.execute(sa.select(Agent.id, Agent.currency).order_by(Agent.id).limit(workers * 2 * 4)).all()
         invoices: dict[str, list[int]] = {"orchestrator": [], "raw": []}
         actor = Actor.system("bench")
         for index, (agent_id, currency) in enumerate(chosen):
@@ -105,9 +103,7 @@ def run_orchestrator(
     app = create_app(app_config(database_url))
     latencies = []
     with app.app_context():
-        orchestrator = FinancialOrchestrator.for_session(
-            db.session, CommandContext(actor=Actor.system("bench"))
-        )
+        orchestrator = FinancialOrchestrator.for_session(db.session, CommandContext(actor=Actor.system("bench")))
         currencies = {i: db.session.get(Invoice, i).currency for i in invoice_ids}
         db.session.rollback()
         _wait_until(start_at)
@@ -139,7 +135,9 @@ RAW_SQL = {
     "payment": (
         "INSERT INTO payment (invoice_id, agent_id, amount_minor, refunded_minor, currency, method, instrument_last4,"
         " external_reference, idempotency_key, status, received_at, recorded_by, version)"
-        " VALUES (%s, %s, %s, 0, %s, 'card', %s, NULL, %s, 'succeeded', %s, %s, 1) RETURNING id"
+        " VALUES (%s, %s, %s, 0, %s, 'card', %s, NULL, %s, 'succeeded', %s, %s, 1)"
+        " RETURNING id, invoice_id, agent_id, amount_minor, refunded_minor, currency, method, instrument_last4,"
+        " external_reference, idempotency_key, status, received_at, recorded_by, version"
     ),
     "notification": (
         "INSERT INTO notification (audience, agent_id, kind, subject, body, link, created_at, read_at)"
@@ -153,7 +151,9 @@ RAW_SQL = {
     "commission": (
         "INSERT INTO commission (agent_id, payment_id, refund_id, kind, rate_bps, base_amount_minor, amount_minor,"
         " currency, status, created_at, approved_at, approved_by, credited_at, version)"
-        " VALUES (%s, %s, NULL, 'commission', %s, %s, %s, %s, 'pending', %s, NULL, NULL, NULL, 1) RETURNING id"
+        " VALUES (%s, %s, NULL, 'commission', %s, %s, %s, %s, 'pending', %s, NULL, NULL, NULL, 1)"
+        " RETURNING id, agent_id, payment_id, refund_id, kind, rate_bps, base_amount_minor, amount_minor, currency,"
+        " status, created_at, approved_at, approved_by, credited_at, version"
     ),
     "summary": (
         "UPDATE agent_financial_summary SET collected_minor = collected_minor + %s,"
@@ -165,9 +165,7 @@ RAW_SQL = {
         "INSERT INTO idempotency_record (key, command, request_hash, result, actor, created_at)"
         " VALUES (%s, 'record_payment', %s, %s, %s, %s)"
     ),
-    "lock_head": (
-        "UPDATE audit_chain_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash"
-    ),
+    "lock_head": "UPDATE audit_chain_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash",
     "audit": (
         "INSERT INTO audit_event (seq, occurred_at, actor, action, entity_type, entity_id, before, after, reason,"
         " command, correlation_id, request_ip, prev_hash, hash)"
@@ -177,9 +175,7 @@ RAW_SQL = {
 }
 
 
-def run_raw(
-    database_url: str, invoice_ids: list[int], payments: int, start_at: float, worker: str
-) -> list[float]:
+def run_raw(database_url: str, invoice_ids: list[int], payments: int, start_at: float, worker: str) -> list[float]:
     key = derive_chain_key(SECRET_KEY)
     actor = "system:bench"
     latencies = []
@@ -206,6 +202,11 @@ def run_raw(
                 )
                 payment_id = cursor.fetchone()[0]
                 commission_minor = apply_rate_half_up(PAYMENT_MINOR, rate)
+                cursor.execute(
+                    RAW_SQL["commission"],
+                    (agent_id, payment_id, rate, PAYMENT_MINOR, commission_minor, currency, now),
+                )
+                commission_id = cursor.fetchone()[0]
                 subject = mask_text(f"Payment received for invoice {number}")
                 body = mask_text(
                     f"{format_money(PAYMENT_MINOR, currency)} was received for invoice {number} ({customer}). "
@@ -214,11 +215,6 @@ def run_raw(
                 cursor.execute(RAW_SQL["notification"], (agent_id, subject, body, now))
                 notification_id = cursor.fetchone()[0]
                 cursor.execute(RAW_SQL["outbox"], (notification_id, now, now, agent_id))
-                cursor.execute(
-                    RAW_SQL["commission"],
-                    (agent_id, payment_id, rate, PAYMENT_MINOR, commission_minor, currency, now),
-                )
-                commission_id = cursor.fetchone()[0]
                 cursor.execute(
                     RAW_SQL["summary"],
                     (PAYMENT_MINOR, -PAYMENT_MINOR, commission_minor, now, now, now, agent_id),
@@ -233,6 +229,8 @@ def run_raw(
                 last_seq, last_hash = cursor.fetchone()
                 stamp = now.isoformat(timespec="microseconds")
                 snapshots = (
+                    ("Invoice", invoice_id, {"paid_minor": paid - PAYMENT_MINOR, "status": status},
+                     {"paid_minor": paid, "status": "partially_paid"}),
                     ("Payment", payment_id, None, {
                         "id": payment_id, "invoice_id": invoice_id, "agent_id": agent_id, "amount_minor": PAYMENT_MINOR,
                         "refunded_minor": 0, "currency": currency, "method": "card", "instrument_last4": "1111",
@@ -245,8 +243,6 @@ def run_raw(
                         "amount_minor": commission_minor, "currency": currency, "status": "pending", "created_at": stamp,
                         "approved_at": None, "approved_by": None, "credited_at": None, "version": 1,
                     }),
-                    ("Invoice", invoice_id, {"paid_minor": paid - PAYMENT_MINOR, "status": status},
-                     {"paid_minor": paid, "status": "partially_paid"}),
                 )  # fmt: skip
                 rows = []
                 for entity, entity_id, before, after in snapshots:
@@ -261,9 +257,7 @@ def run_raw(
                     rows.append((last_seq, now, actor, event["action"], entity, str(entity_id),
                                  Jsonb(before) if before else None, Jsonb(after), "bench", event["prev_hash"], last_hash))  # fmt: skip
                 cursor.executemany(RAW_SQL["audit"], rows)
-                cursor.execute(
-                    RAW_SQL["move_head"], (last_seq, last_hash, head_mac(key, last_seq, last_hash))
-                )
+                cursor.execute(RAW_SQL["move_head"], (last_seq, last_hash, head_mac(key, last_seq, last_hash)))
             latencies.append(time.perf_counter() - began)
     return latencies
 
@@ -281,15 +275,11 @@ def _worker(args) -> tuple[float, float, list[float]]:
     return max(start_at, time.time() - sum(latencies)), time.time(), latencies
 
 
-def measure(
-    kind: str, database_url: str, invoices: list[int], workers: int, payments: int, round_number: int
-) -> dict:
+def measure(kind: str, database_url: str, invoices: list[int], workers: int, payments: int, round_number: int) -> dict:
     # Every worker imports and connects first, then all start at the same moment.
     start_at = time.time() + 10.0
     shares = [invoices[w::workers] for w in range(workers)]
-    jobs = [
-        (kind, database_url, shares[w], payments, start_at, f"{round_number}-{w}") for w in range(workers)
-    ]
+    jobs = [(kind, database_url, shares[w], payments, start_at, f"{round_number}-{w}") for w in range(workers)]
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         results = pool.map(_worker, jobs)
     elapsed = max(end for _, end, _ in results) - min(begin for begin, _, _ in results)
@@ -307,9 +297,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--payments", type=int, default=250, help="payments per worker and run")
     parser.add_argument("--agents", type=int, default=1000, help="agents seeded before the runs")
-    parser.add_argument(
-        "--rounds", type=int, default=3, help="alternating rounds of each run; medians are kept"
-    )
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each run; medians are kept")
     arguments = parser.parse_args()
 
     server = normalise_database_url(
@@ -325,9 +313,7 @@ def main() -> None:
         rounds: dict[str, list[dict]] = {"orchestrator": [], "raw": []}
         for round_number in range(arguments.rounds):
             for kind in ("orchestrator", "raw"):
-                f = measure(
-                    kind, database_url, invoices[kind], arguments.workers, arguments.payments, round_number
-                )
+                f = measure(kind, database_url, invoices[kind], arguments.workers, arguments.payments, round_number)
                 rounds[kind].append(f)
                 print(
                     f"round {round_number + 1} {kind:<12} {f['operations']} record_payment in "

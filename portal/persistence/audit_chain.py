@@ -40,6 +40,17 @@ HASHED_FIELDS = (
     "prev_hash",
 )
 
+# Built once: every writing unit of work runs them, and a reused statement keeps its compiled form.
+_HEAD = AuditChainHead.__table__
+_LOCK_HEAD = (
+    sa.update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_seq=_HEAD.c.last_seq)
+    .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)
+)
+_MOVE_HEAD = sa.update(_HEAD).where(_HEAD.c.id == 1)
+_INSERT_EVENTS = sa.insert(AuditEvent.__table__)
+
 
 def derive_chain_key(secret_key: str, configured: str = "") -> bytes:
     """The chain key: ``AUDIT_CHAIN_KEY`` when set, else derived from ``SECRET_KEY``."""
@@ -77,15 +88,9 @@ def lock_chain_head(connection: Connection) -> tuple[int, str]:
     other write, so writers queue in one order and cannot deadlock on it, and
     the head it returns stays the head until this transaction appends.
     """
-    head = AuditChainHead.__table__
-    row = connection.execute(
-        sa.update(head)
-        .where(head.c.id == 1)
-        .values(last_seq=head.c.last_seq)
-        .returning(head.c.last_seq, head.c.last_hash)
-    ).first()
+    row = connection.execute(_LOCK_HEAD).first()
     if row is None:
-        connection.execute(sa.insert(head).values(id=1, last_seq=0, last_hash=GENESIS_HASH, head_mac=""))
+        connection.execute(sa.insert(_HEAD).values(id=1, last_seq=0, last_hash=GENESIS_HASH, head_mac=""))
         return 0, GENESIS_HASH
     return row.last_seq, row.last_hash
 
@@ -105,12 +110,9 @@ def append_events(
         event["seq"] = last_seq
         event["prev_hash"] = last_hash
         event["hash"] = last_hash = event_hash(key, event)
-    connection.execute(sa.insert(AuditEvent.__table__), events)
-    head_table = AuditChainHead.__table__
+    connection.execute(_INSERT_EVENTS, events)
     connection.execute(
-        sa.update(head_table)
-        .where(head_table.c.id == 1)
-        .values(last_seq=last_seq, last_hash=last_hash, head_mac=head_mac(key, last_seq, last_hash))
+        _MOVE_HEAD, {"last_seq": last_seq, "last_hash": last_hash, "head_mac": head_mac(key, last_seq, last_hash)}
     )
     return last_seq, last_hash
 

@@ -8,10 +8,13 @@ never appear in clear; contact details are masked.
 from __future__ import annotations
 
 import base64
+import functools
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapper, Session
@@ -55,8 +58,9 @@ def _audited_value(cls: type[Base], key: str, value: Any) -> Any:
     return _json_value(value)
 
 
-def _column_keys(obj: Base) -> list[str]:
-    return [attr.key for attr in inspect(obj).mapper.column_attrs]
+@functools.cache
+def _column_keys(cls: type[Base]) -> tuple[str, ...]:
+    return tuple(attr.key for attr in inspect(cls).column_attrs)
 
 
 def _entity_id(obj: Base) -> str:
@@ -64,16 +68,20 @@ def _entity_id(obj: Base) -> str:
     return ",".join(str(part) for part in identity)
 
 
+def _snapshot_of(cls: type[Base], values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _audited_value(cls, key, values[key]) for key in _column_keys(cls)}
+
+
 def _snapshot(obj: Base) -> dict[str, Any]:
     cls = type(obj)
-    return {key: _audited_value(cls, key, getattr(obj, key)) for key in _column_keys(obj)}
+    return {key: _audited_value(cls, key, getattr(obj, key)) for key in _column_keys(cls)}
 
 
 def _changes(obj: Base) -> tuple[dict[str, Any], dict[str, Any]]:
     cls = type(obj)
     state = inspect(obj)
     before, after = {}, {}
-    for key in _column_keys(obj):
+    for key in _column_keys(cls):
         history = state.attrs[key].history
         if not history.has_changes():
             continue
@@ -164,6 +172,39 @@ def _event(obj: Base, action: str, before, after, common: dict[str, Any]) -> dic
         "before": before,
         "after": after,
     }
+
+
+@functools.cache
+def _insert_returning_row(cls: type[Base]) -> sa.Insert:
+    table = cls.__table__
+    return sa.insert(table).returning(*table.c)
+
+
+def insert_audited(session: Session, cls: type[Base], values: dict[str, Any]) -> sa.Row:
+    """INSERT one row at once, outside the flush, and audit it exactly as the hook would.
+
+    For a command's hot path: no ORM object and no flush. The event is made
+    from the row as the database stored it (RETURNING every column), so it is
+    the same event the hook writes for an ORM insert. Returns that row.
+    """
+    uow: UnitOfWork | None = session.info.get("unit_of_work")
+    if uow is None:
+        raise UnitOfWorkError(f"{cls.__name__} inserted outside a unit of work: the change would not be audited")
+    row = session.connection().execute(_insert_returning_row(cls), values).one()
+    stored = row._mapping
+    entity_id = ",".join(str(stored[column.name]) for column in cls.__table__.primary_key)
+    uow.pending_audit_events.append(
+        {
+            **_common_fields(uow),
+            "action": "insert",
+            "entity_type": cls.__name__,
+            "entity_id": entity_id,
+            "before": None,
+            "after": _snapshot_of(cls, stored),
+        }
+    )
+    uow.rows_written += 1
+    return row
 
 
 def record_bulk_inserts(uow: UnitOfWork, model: type[Base], rows: list[dict[str, Any]]) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Agent, Commission, Invoice, Payment
 from portal.models.base import utcnow
+from portal.persistence.audit_trail import insert_audited
 from portal.repositories.overview import utc_day
 from portal.repositories.pages import Page, PageRequest, paginate
 
@@ -23,6 +25,10 @@ class CommissionRepository:
     def add(self, commission: Commission) -> Commission:
         self.session.add(commission)
         return commission
+
+    def insert(self, **values: Any) -> int:
+        """Store a new commission at once, audited, without an ORM object; returns its id."""
+        return insert_audited(self.session, Commission, {**values, "version": 1}).id
 
     def get(self, commission_id: int) -> Commission | None:
         return self.session.get(Commission, commission_id)

@@ -9,6 +9,13 @@ from portal.models import IdempotencyRecord
 from portal.models.base import utcnow
 from portal.persistence.unit_of_work import note_rows_written
 
+# Built once: every command runs both, and a statement object reused keeps its compiled form.
+_RECORDS = IdempotencyRecord.__table__
+_FIND = sa.select(_RECORDS.c.command, _RECORDS.c.request_hash, _RECORDS.c.result).where(
+    _RECORDS.c.key == sa.bindparam("key")
+)
+_RECORD = sa.insert(_RECORDS)
+
 
 class IdempotencyRepository:
     """Finds a key's first result, or records it with this unit of work."""
@@ -18,12 +25,7 @@ class IdempotencyRepository:
 
     def get(self, key: str) -> sa.Row | None:
         """The key's record (command, request_hash, result), read without building an ORM object."""
-        table = IdempotencyRecord.__table__
-        return (
-            self.session.connection()
-            .execute(sa.select(table.c.command, table.c.request_hash, table.c.result).where(table.c.key == key))
-            .first()
-        )
+        return self.session.connection().execute(_FIND, {"key": key}).first()
 
     def record(self, key: str, command: str, request_hash: str, actor: str, result: dict) -> None:
         """Keep the result for replays; the primary key refuses a second record of the key.
@@ -31,13 +33,14 @@ class IdempotencyRepository:
         One INSERT, outside the ORM's flush: the record is infrastructure, not an audited entity.
         """
         self.session.connection().execute(
-            sa.insert(IdempotencyRecord.__table__).values(
-                key=key,
-                command=command,
-                request_hash=request_hash,
-                actor=actor,
-                result=result,
-                created_at=utcnow(),
-            )
+            _RECORD,
+            {
+                "key": key,
+                "command": command,
+                "request_hash": request_hash,
+                "actor": actor,
+                "result": result,
+                "created_at": utcnow(),
+            },
         )
         note_rows_written(self.session, 1)

@@ -12,6 +12,11 @@ from portal.models import Agent, Commission, Invoice, Payment, Refund
 from portal.models.billing import INVOICE_STATUSES
 from portal.repositories.pages import Page, PageRequest, escape_like, paginate
 
+# Built once: every payment runs it, and a reused statement keeps its compiled form.
+_WITH_AGENT = (
+    sa.select(Invoice, Agent).join(Agent, Agent.id == Invoice.agent_id).where(Invoice.id == sa.bindparam("invoice"))
+)
+
 
 class InvoiceRepository:
     """Adds and finds invoices; never commits."""
@@ -28,9 +33,7 @@ class InvoiceRepository:
 
     def with_agent(self, invoice_id: int) -> tuple[Invoice, Agent] | None:
         """The invoice and its agent, in one query."""
-        row = self.session.execute(
-            sa.select(Invoice, Agent).join(Agent, Agent.id == Invoice.agent_id).where(Invoice.id == invoice_id)
-        ).first()
+        row = self.session.execute(_WITH_AGENT, {"invoice": invoice_id}).first()
         return (row.Invoice, row.Agent) if row else None
 
     def by_number(self, number: str) -> Invoice | None:

@@ -17,6 +17,28 @@ from portal.security.masking import mask_text
 STAFF_RECIPIENT_ROLES = ("admin", "finance")
 
 
+def _queue_emails(recipients: sa.ColumnElement[bool]) -> sa.Insert:
+    """One pending e-mail per recipient of the notification ``:notification``, queued at ``:moment``."""
+    moment = sa.bindparam("moment", type_=UTCDateTime)
+    return sa.insert(EmailOutbox.__table__).from_select(
+        ["notification_id", "user_id", "status", "attempts", "next_attempt_at", "created_at"],
+        sa.select(
+            sa.bindparam("notification", type_=sa.Integer),
+            User.id,
+            sa.literal("pending"),
+            sa.literal(0),
+            moment,
+            moment,
+        ).where(recipients, User.is_active.is_(True)),
+    )
+
+
+# Built once: many commands notify, and a reused statement keeps its compiled form.
+_INSERT_NOTIFICATION = sa.insert(Notification.__table__).returning(Notification.__table__.c.id)
+_QUEUE_FOR_AGENT = _queue_emails(User.agent_id == sa.bindparam("agent"))
+_QUEUE_FOR_STAFF = _queue_emails(User.role.in_(STAFF_RECIPIENT_ROLES))
+
+
 class NotificationRepository:
     """Stores notifications with their text masked; never commits."""
 
@@ -31,42 +53,25 @@ class NotificationRepository:
         users, staff ones to active admins and finance users.
         """
         now = notification.created_at or utcnow()
-        table = Notification.__table__
-        notification_id = (
-            self.session.connection()
-            .execute(
-                sa.insert(table)
-                .values(
-                    audience=notification.audience,
-                    agent_id=notification.agent_id,
-                    kind=notification.kind,
-                    subject=mask_text(notification.subject),
-                    body=mask_text(notification.body),
-                    link=notification.link,
-                    created_at=now,
-                )
-                .returning(table.c.id)
-            )
-            .scalar_one()
-        )
+        connection = self.session.connection()
+        notification_id = connection.execute(
+            _INSERT_NOTIFICATION,
+            {
+                "audience": notification.audience,
+                "agent_id": notification.agent_id,
+                "kind": notification.kind,
+                "subject": mask_text(notification.subject),
+                "body": mask_text(notification.body),
+                "link": notification.link,
+                "created_at": now,
+            },
+        ).scalar_one()
         if notification.audience == "agent":
-            recipients = sa.and_(User.agent_id == notification.agent_id, User.is_active.is_(True))
-        else:
-            recipients = sa.and_(User.role.in_(STAFF_RECIPIENT_ROLES), User.is_active.is_(True))
-        outbox = EmailOutbox.__table__
-        queued = self.session.connection().execute(
-            sa.insert(outbox).from_select(
-                ["notification_id", "user_id", "status", "attempts", "next_attempt_at", "created_at"],
-                sa.select(
-                    sa.literal(notification_id),
-                    User.id,
-                    sa.literal("pending"),
-                    sa.literal(0),
-                    sa.literal(now, UTCDateTime),
-                    sa.literal(now, UTCDateTime),
-                ).where(recipients),
+            queued = connection.execute(
+                _QUEUE_FOR_AGENT, {"notification": notification_id, "moment": now, "agent": notification.agent_id}
             )
-        )
+        else:
+            queued = connection.execute(_QUEUE_FOR_STAFF, {"notification": notification_id, "moment": now})
         note_rows_written(self.session, 1 + max(queued.rowcount, 0))
         return notification_id
 

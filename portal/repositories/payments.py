@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Invoice, Payment, Refund
+from portal.persistence.audit_trail import insert_audited
 from portal.repositories.pages import Page, PageRequest
 
 
@@ -79,6 +81,10 @@ class PaymentRepository:
     def add(self, payment: Payment) -> Payment:
         self.session.add(payment)
         return payment
+
+    def insert(self, **values: Any) -> int:
+        """Store a new payment at once, audited, without an ORM object; returns its id."""
+        return insert_audited(self.session, Payment, {**values, "version": 1}).id
 
     def get(self, payment_id: int) -> Payment | None:
         return self.session.get(Payment, payment_id)

@@ -366,38 +366,40 @@ class FinancialOrchestrator:
                 f"The payment of {_money(amount_minor, currency)} is more than the "
                 f"{_money(due, currency)} still due on invoice {invoice.number}."
             )
-        now = self._clock()
-        payment = uow.payments.add(
-            Payment(
-                invoice_id=invoice.id,
-                agent_id=agent.id,
-                amount_minor=amount_minor,
-                refunded_minor=0,
-                currency=currency,
-                method=method,
-                instrument_last4=instrument_last4,
-                external_reference=external_reference,
-                idempotency_key=key,
-                status="succeeded",
-                received_at=now,
-                recorded_by=str(uow.actor),
-            )
-        )
         invoice.paid_minor += amount_minor
         invoice.status = "paid" if invoice.paid_minor == invoice.amount_minor else "partially_paid"
-        commission = uow.commissions.add(
-            Commission(
-                agent_id=agent.id,
-                payment=payment,
-                payment_id=payment.id,
-                kind="commission",
-                rate_bps=agent.commission_rate_bps,
-                base_amount_minor=amount_minor,
-                amount_minor=apply_rate_half_up(amount_minor, agent.commission_rate_bps),
-                currency=currency,
-                status="pending",
-                created_at=now,
-            )
+        # The invoice's version check first: a payment that lost a race on it stops before writing more.
+        uow.flush()
+        now = self._clock()
+        commission_minor = apply_rate_half_up(amount_minor, agent.commission_rate_bps)
+        payment_id = uow.payments.insert(
+            invoice_id=invoice.id,
+            agent_id=agent.id,
+            amount_minor=amount_minor,
+            refunded_minor=0,
+            currency=currency,
+            method=method,
+            instrument_last4=instrument_last4,
+            external_reference=external_reference,
+            idempotency_key=key,
+            status="succeeded",
+            received_at=now,
+            recorded_by=str(uow.actor),
+        )
+        commission_id = uow.commissions.insert(
+            agent_id=agent.id,
+            payment_id=payment_id,
+            refund_id=None,
+            kind="commission",
+            rate_bps=agent.commission_rate_bps,
+            base_amount_minor=amount_minor,
+            amount_minor=commission_minor,
+            currency=currency,
+            status="pending",
+            created_at=now,
+            approved_at=None,
+            approved_by=None,
+            credited_at=None,
         )
         self._notify_agent(
             uow,
@@ -406,24 +408,23 @@ class FinancialOrchestrator:
             f"Payment received for invoice {invoice.number}",
             f"{_money(amount_minor, currency)} was received for invoice {invoice.number} "
             f"({invoice.customer_name}). Your commission of "
-            f"{_money(commission.amount_minor, currency)} is pending approval.",
+            f"{_money(commission_minor, currency)} is pending approval.",
         )
-        uow.flush()
         uow.summaries.apply(
             agent.id,
             agent.currency,
             last_payment_at=now,
             collected_minor=amount_minor,
             outstanding_minor=-amount_minor,
-            commissions_pending_minor=commission.amount_minor,
+            commissions_pending_minor=commission_minor,
         )
         return PaymentRecorded(
             replayed=False,
-            payment_id=payment.id,
+            payment_id=payment_id,
             invoice_id=invoice.id,
             invoice_status=invoice.status,
-            commission_id=commission.id,
-            commission_minor=commission.amount_minor,
+            commission_id=commission_id,
+            commission_minor=commission_minor,
         )
 
     def _refund_payment(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+import pytest
 import sqlalchemy as sa
 
 from portal.models import Agent, AuditEvent, Setting, User
 from portal.persistence.audit_chain import verify_chain
-from portal.persistence.audit_trail import SECRET_PLACEHOLDER, chain_key, record_event
-from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.persistence.audit_trail import SECRET_PLACEHOLDER, chain_key, insert_audited, record_event
+from portal.persistence.unit_of_work import Actor, UnitOfWork, UnitOfWorkError
 
 ACTOR = Actor.user(7)
 
@@ -97,6 +98,46 @@ def test_contact_details_are_masked_and_secrets_never_in_clear(db_session):
         assert secret not in dumped
 
 
+def _agent_values(slug: str) -> dict:
+    return {
+        "slug": slug,
+        "name": "Same Agent",
+        "email": "jane.doe@example.com",
+        "phone": "+1 415 555 0199",
+        "commission_rate_bps": 900,
+        "currency": "USD",
+    }
+
+
+def test_an_insert_outside_the_flush_is_audited_exactly_as_the_hook_audits_one(db_session):
+    with UnitOfWork(db_session, command="create", actor=ACTOR, correlation_id="corr-same-01") as uow:
+        through_orm = Agent(**_agent_values("through-orm"))
+        db_session.add(through_orm)
+        uow.flush()
+        direct = insert_audited(db_session, Agent, _agent_values("direct"))
+        uow.commit()
+
+    (hooked,) = _events_for(db_session, "Agent", through_orm.id)
+    (explicit,) = _events_for(db_session, "Agent", direct.id)
+    assert explicit.action == "insert" and explicit.before is None
+    assert explicit.after["email"] != "jane.doe@example.com" and explicit.after["phone"] != "+1 415 555 0199"
+    differs = {"id", "slug", "created_at", "updated_at"}
+    assert set(explicit.after) == set(hooked.after)
+    assert {k: v for k, v in explicit.after.items() if k not in differs} == {
+        k: v for k, v in hooked.after.items() if k not in differs
+    }
+    assert explicit.after["id"] == direct.id and explicit.after["slug"] == "direct"
+    assert (explicit.actor, explicit.command, explicit.correlation_id) == ("user:7", "create", "corr-same-01")
+    assert verify_chain(db_session, chain_key()).holds
+
+
+def test_an_insert_outside_a_unit_of_work_is_refused_and_writes_nothing(db_session):
+    with pytest.raises(UnitOfWorkError, match="would not be audited"):
+        insert_audited(db_session, Agent, _agent_values("unaudited"))
+    db_session.rollback()
+    assert db_session.scalar(sa.select(Agent.id).where(Agent.slug == "unaudited")) is None
+
+
 def test_events_chain_and_verify(db_session, app):
     with UnitOfWork(db_session, command="many", actor=ACTOR) as uow:
         db_session.add_all(
@@ -165,10 +206,6 @@ def test_verify_detects_a_deleted_tail(db_session, app):
 
 
 def test_audit_rows_cannot_be_changed_through_the_orm(db_session):
-    import pytest
-
-    from portal.persistence.unit_of_work import UnitOfWorkError
-
     _seed_events(db_session, 1)
     with UnitOfWork(db_session, command="tamper", actor=ACTOR):
         event = db_session.scalars(sa.select(AuditEvent)).first()

@@ -67,6 +67,11 @@ class FakePayouts(_FakeTable):
 class FakePayments(_FakeTable):
     kind = "payment"
 
+    def insert(self, **values) -> int:
+        from portal.models import Payment
+
+        return self.add(Payment(**values, version=1)).id
+
     def add_refund(self, refund):
         refund.id = next(self.store.ids)
         self.uow.pending["refund"][refund.id] = refund
@@ -75,6 +80,11 @@ class FakePayments(_FakeTable):
 
 class FakeCommissions(_FakeTable):
     kind = "commission"
+
+    def insert(self, **values) -> int:
+        from portal.models import Commission
+
+        return self.add(Commission(**values, version=1)).id
 
     def _for_payment(self, payment_id: int, kind: str):
         return [c for c in self._visible().values() if c.payment_id == payment_id and c.kind == kind]
