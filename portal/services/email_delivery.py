@@ -1,9 +1,17 @@
 """Delivering queued notification e-mails after their transaction committed.
 
-Each e-mail is claimed, sent and marked in a unit of work of its own. A failed
-attempt is retried with growing back-off; after the last attempt the e-mail is
-kept as ``failed`` with its (masked) error, never dropped. Delivery is at least
-once: a crash between the SMTP server's acceptance and the commit re-sends.
+Each e-mail goes through three steps, and no transaction is open while the
+SMTP server is talked to:
+
+1. claim, in a short unit of work: the next due e-mail is leased (its
+   ``next_attempt_at`` moves a lease ahead) and its message is built;
+2. send, outside any transaction;
+3. record the outcome, in a second short unit of work.
+
+A failed attempt is retried with growing back-off; after the last attempt the
+e-mail is kept as ``failed`` with its (masked) error, never dropped. Delivery
+is at least once: a crash between the SMTP server's acceptance and step 3
+leaves the lease to run out, and the e-mail is sent again.
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ BACKOFF = (
 )
 MAX_ATTEMPTS = len(BACKOFF) + 1
 SMTP_TIMEOUT_SECONDS = 20
+# Longer than a send can take (connect, STARTTLS, log-in, send: each within the timeout).
+LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -93,9 +103,15 @@ def _message(settings: SmtpSettings, notification: Notification, address: str, o
     return message
 
 
-def _claim_next(session: Session, now: datetime):
-    """The next due e-mail, locked for this unit of work; others skip it (PostgreSQL)."""
-    return session.execute(
+@dataclass(frozen=True)
+class ClaimedEmail:
+    outbox_id: int
+    message: EmailMessage
+
+
+def _claim_next(uow: UnitOfWork, smtp: SmtpSettings, now: datetime) -> ClaimedEmail | None:
+    """Lease the next due e-mail and build its message; other deliverers skip it."""
+    claimed = uow.session.execute(
         sa.select(EmailOutbox, Notification, User.email)
         .join(Notification, Notification.id == EmailOutbox.notification_id)
         .join(User, User.id == EmailOutbox.user_id)
@@ -104,6 +120,32 @@ def _claim_next(session: Session, now: datetime):
         .limit(1)
         .with_for_update(skip_locked=True, of=EmailOutbox)
     ).first()
+    if claimed is None:
+        return None
+    outbox, notification, address = claimed
+    outbox.next_attempt_at = now + LEASE
+    return ClaimedEmail(outbox.id, _message(smtp, notification, address, outbox.id))
+
+
+def _record_outcome(
+    uow: UnitOfWork, outbox_id: int, now: datetime, error: Exception | None, report: DeliveryReport
+) -> None:
+    outbox = uow.session.get(EmailOutbox, outbox_id)
+    outbox.attempts += 1
+    if error is None:
+        outbox.status = "sent"
+        outbox.sent_at = now
+        outbox.last_error = None
+        report.sent += 1
+        return
+    outbox.last_error = mask_text(f"{type(error).__name__}: {error}")[:500]
+    report.errors.append(outbox.last_error)
+    if outbox.attempts >= MAX_ATTEMPTS:
+        outbox.status = "failed"
+        report.failed += 1
+    else:
+        outbox.next_attempt_at = now + BACKOFF[outbox.attempts - 1]
+        report.retried += 1
 
 
 def deliver_due(
@@ -113,32 +155,21 @@ def deliver_due(
     clock: Callable[[], datetime] = utcnow,
     limit: int = 200,
 ) -> DeliveryReport:
-    """Send up to ``limit`` due e-mails, one unit of work each."""
+    """Send up to ``limit`` due e-mails: claim, send with no transaction open, record."""
     report = DeliveryReport()
     for _ in range(limit):
-        with unit("deliver_email") as uow:
-            now = clock()
-            claimed = _claim_next(uow.session, now)
+        with unit("claim_email") as uow:
+            claimed = _claim_next(uow, smtp, clock())
             if claimed is None:
                 break
-            outbox, notification, address = claimed
-            try:
-                send(smtp, _message(smtp, notification, address, outbox.id))
-            except (OSError, smtplib.SMTPException) as error:
-                outbox.attempts += 1
-                outbox.last_error = mask_text(f"{type(error).__name__}: {error}")[:500]
-                report.errors.append(outbox.last_error)
-                if outbox.attempts >= MAX_ATTEMPTS:
-                    outbox.status = "failed"
-                    report.failed += 1
-                else:
-                    outbox.next_attempt_at = now + BACKOFF[outbox.attempts - 1]
-                    report.retried += 1
-            else:
-                outbox.attempts += 1
-                outbox.status = "sent"
-                outbox.sent_at = now
-                outbox.last_error = None
-                report.sent += 1
+            uow.commit()
+        try:
+            send(smtp, claimed.message)
+        except (OSError, smtplib.SMTPException) as error:
+            failure: Exception | None = error
+        else:
+            failure = None
+        with unit("record_email_delivery") as uow:
+            _record_outcome(uow, claimed.outbox_id, clock(), failure, report)
             uow.commit()
     return report

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from portal.models import EmailOutbox
 from portal.models.base import utcnow
-from portal.persistence.unit_of_work import Actor, UnitOfWork
-from portal.services.email_delivery import BACKOFF, MAX_ATTEMPTS, SmtpSettings, deliver_due
+from portal.persistence.unit_of_work import Actor, UnitOfWork, active_unit_of_work
+from portal.services.email_delivery import BACKOFF, LEASE, MAX_ATTEMPTS, SmtpSettings, deliver_due
 from tests.support.money import MoneyWorld
 from tests.support.smtp import free_port, start_smtp_server
 
@@ -108,6 +108,54 @@ def test_delivery_resumes_after_the_server_comes_back(db_session, make, smtp_ser
     later = utcnow() + BACKOFF[0] + timedelta(seconds=1)
     report = deliver_due(_unit(db_session), _settings(controller.port), clock=lambda: later)
     assert report.sent == 1 and len(inbox.messages) == 1
+
+
+def _one_queued_email(db_session, make) -> None:
+    world = MoneyWorld(db_session)
+    agent = world.agent()
+    make.user(role="agent", agent_id=agent, email="leased.user@agency.example")
+    world.pay(world.invoice(agent, 10_000), 10_000)
+
+
+def test_no_transaction_is_open_while_the_smtp_server_is_talked_to(db_session, make):
+    _one_queued_email(db_session, make)
+    now = utcnow()
+    seen = []
+
+    def send(settings, message) -> None:
+        outbox = db_session.scalars(sa.select(EmailOutbox)).one()
+        seen.append((active_unit_of_work(), outbox.status, outbox.next_attempt_at, message["To"]))
+        db_session.rollback()
+
+    report = deliver_due(_unit(db_session), _settings(free_port()), send=send, clock=lambda: now)
+    assert report.sent == 1
+    ((unit_during_send, status, leased_until, recipient),) = seen
+    assert unit_during_send is None, "the claim committed before sending"
+    assert status == "pending" and leased_until == now + LEASE, "the claim leased the e-mail"
+    assert recipient == "leased.user@agency.example"
+    assert db_session.scalars(sa.select(EmailOutbox.status)).one() == "sent"
+
+
+def test_an_email_whose_sender_crashed_is_sent_again_once_its_lease_runs_out(db_session, make):
+    _one_queued_email(db_session, make)
+    now = utcnow()
+    sent = []
+
+    def crash(settings, message) -> None:
+        raise RuntimeError("the deliverer died mid-send")
+
+    with pytest.raises(RuntimeError):
+        deliver_due(_unit(db_session), _settings(free_port()), send=crash, clock=lambda: now)
+    outbox = db_session.scalars(sa.select(EmailOutbox)).one()
+    assert outbox.status == "pending" and outbox.attempts == 0
+
+    def record(settings, message) -> None:
+        sent.append(message["To"])
+
+    assert deliver_due(_unit(db_session), _settings(free_port()), send=record, clock=lambda: now).sent == 0
+    later = now + LEASE + timedelta(seconds=1)
+    assert deliver_due(_unit(db_session), _settings(free_port()), send=record, clock=lambda: later).sent == 1
+    assert sent == ["leased.user@agency.example"]
 
 
 def test_deliver_cli_says_when_email_is_off(app, db_session):
