@@ -10,8 +10,8 @@ PYTEST_ARGS ?=
 .PHONY: run test test-deps bench-deps clean
 
 run: $(VENV)/.run-deps
-	$(FLASK) db upgrade
-	$(FLASK) seed --demo
+	LOG_LEVEL=WARNING $(FLASK) db upgrade
+	LOG_LEVEL=WARNING $(FLASK) seed --demo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.test-deps
