@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, Money, UTCDateTime, currency_check, one_of, utcnow
 
@@ -52,8 +52,5 @@ class Commission(Base):
     approved_by: Mapped[str | None] = mapped_column(sa.String(120))
     credited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-
-    #: Lets a command add a payment and its commission in one flush.
-    payment = relationship("Payment", lazy="raise")
 
     __mapper_args__ = {"version_id_col": version}

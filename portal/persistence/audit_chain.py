@@ -40,7 +40,7 @@ HASHED_FIELDS = (
     "prev_hash",
 )
 
-# Built once: every writing unit of work runs them, and a reused statement keeps its compiled form.
+# Built once and reused: no statement or cache key to rebuild on the hot path.
 _HEAD = AuditChainHead.__table__
 _LOCK_HEAD = (
     sa.update(_HEAD)

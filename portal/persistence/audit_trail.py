@@ -181,15 +181,22 @@ def _insert_returning_row(cls: type[Base]) -> sa.Insert:
 
 
 def insert_audited(session: Session, cls: type[Base], values: dict[str, Any]) -> sa.Row:
-    """INSERT one row at once, outside the flush, and audit it exactly as the hook would.
+    """INSERT one row at once, outside the flush, and audit it as the hook would.
 
     For a command's hot path: no ORM object and no flush. The event is made
-    from the row as the database stored it (RETURNING every column), so it is
-    the same event the hook writes for an ORM insert. Returns that row.
+    from the row as the database stored it (RETURNING every column) and takes
+    its place in the chain in the order the statements ran. Only for audited
+    models whose attributes are their columns; every value must name a column
+    (Core would silently drop a misspelt one). Returns the stored row.
     """
     uow: UnitOfWork | None = session.info.get("unit_of_work")
     if uow is None:
         raise UnitOfWorkError(f"{cls.__name__} inserted outside a unit of work: the change would not be audited")
+    if not cls.__audited__:
+        raise UnitOfWorkError(f"{cls.__name__} is not an audited entity: add it through the session")
+    unknown = set(values) - set(_column_keys(cls))
+    if unknown:
+        raise UnitOfWorkError(f"{cls.__name__} has no column {', '.join(sorted(unknown))}")
     row = session.connection().execute(_insert_returning_row(cls), values).one()
     stored = row._mapping
     entity_id = ",".join(str(stored[column.name]) for column in cls.__table__.primary_key)

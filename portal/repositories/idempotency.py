@@ -9,7 +9,7 @@ from portal.models import IdempotencyRecord
 from portal.models.base import utcnow
 from portal.persistence.unit_of_work import note_rows_written
 
-# Built once: every command runs both, and a statement object reused keeps its compiled form.
+# Built once and reused: no statement or cache key to rebuild on the hot path.
 _RECORDS = IdempotencyRecord.__table__
 _FIND = sa.select(_RECORDS.c.command, _RECORDS.c.request_hash, _RECORDS.c.result).where(
     _RECORDS.c.key == sa.bindparam("key")

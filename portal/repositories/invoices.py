@@ -12,7 +12,7 @@ from portal.models import Agent, Commission, Invoice, Payment, Refund
 from portal.models.billing import INVOICE_STATUSES
 from portal.repositories.pages import Page, PageRequest, escape_like, paginate
 
-# Built once: every payment runs it, and a reused statement keeps its compiled form.
+# Built once and reused: no statement or cache key to rebuild on the hot path.
 _WITH_AGENT = (
     sa.select(Invoice, Agent).join(Agent, Agent.id == Invoice.agent_id).where(Invoice.id == sa.bindparam("invoice"))
 )

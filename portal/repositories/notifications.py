@@ -20,20 +20,25 @@ STAFF_RECIPIENT_ROLES = ("admin", "finance")
 def _queue_emails(recipients: sa.ColumnElement[bool]) -> sa.Insert:
     """One pending e-mail per recipient of the notification ``:notification``, queued at ``:moment``."""
     moment = sa.bindparam("moment", type_=UTCDateTime)
-    return sa.insert(EmailOutbox.__table__).from_select(
-        ["notification_id", "user_id", "status", "attempts", "next_attempt_at", "created_at"],
-        sa.select(
-            sa.bindparam("notification", type_=sa.Integer),
-            User.id,
-            sa.literal("pending"),
-            sa.literal(0),
-            moment,
-            moment,
-        ).where(recipients, User.is_active.is_(True)),
+    return (
+        sa.insert(EmailOutbox.__table__)
+        .from_select(
+            ["notification_id", "user_id", "status", "attempts", "next_attempt_at", "created_at"],
+            sa.select(
+                sa.bindparam("notification", type_=sa.Integer),
+                User.id,
+                sa.literal("pending"),
+                sa.literal(0),
+                moment,
+                moment,
+            ).where(recipients, User.is_active.is_(True)),
+        )
+        # psycopg reports no row count for INSERT … SELECT unless asked to keep it.
+        .execution_options(preserve_rowcount=True)
     )
 
 
-# Built once: many commands notify, and a reused statement keeps its compiled form.
+# Built once and reused: no statement or cache key to rebuild on the hot path.
 _INSERT_NOTIFICATION = sa.insert(Notification.__table__).returning(Notification.__table__.c.id)
 _QUEUE_FOR_AGENT = _queue_emails(User.agent_id == sa.bindparam("agent"))
 _QUEUE_FOR_STAFF = _queue_emails(User.role.in_(STAFF_RECIPIENT_ROLES))

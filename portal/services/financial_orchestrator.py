@@ -366,11 +366,11 @@ class FinancialOrchestrator:
                 f"The payment of {_money(amount_minor, currency)} is more than the "
                 f"{_money(due, currency)} still due on invoice {invoice.number}."
             )
+        now = self._clock()
         invoice.paid_minor += amount_minor
         invoice.status = "paid" if invoice.paid_minor == invoice.amount_minor else "partially_paid"
         # The invoice's version check first: a payment that lost a race on it stops before writing more.
         uow.flush()
-        now = self._clock()
         commission_minor = apply_rate_half_up(amount_minor, agent.commission_rate_bps)
         payment_id = uow.payments.insert(
             invoice_id=invoice.id,

@@ -7,7 +7,7 @@ from itertools import pairwise
 import pytest
 import sqlalchemy as sa
 
-from portal.models import Agent, AuditEvent, Setting, User
+from portal.models import Agent, AuditEvent, IdempotencyRecord, Setting, User
 from portal.persistence.audit_chain import verify_chain
 from portal.persistence.audit_trail import SECRET_PLACEHOLDER, chain_key, insert_audited, record_event
 from portal.persistence.unit_of_work import Actor, UnitOfWork, UnitOfWorkError
@@ -136,6 +136,16 @@ def test_an_insert_outside_a_unit_of_work_is_refused_and_writes_nothing(db_sessi
         insert_audited(db_session, Agent, _agent_values("unaudited"))
     db_session.rollback()
     assert db_session.scalar(sa.select(Agent.id).where(Agent.slug == "unaudited")) is None
+
+
+def test_an_insert_naming_no_column_or_an_unaudited_model_is_refused_and_writes_nothing(db_session):
+    with UnitOfWork(db_session, command="create", actor=ACTOR) as uow:
+        with pytest.raises(UnitOfWorkError, match="has no column emial"):
+            insert_audited(db_session, Agent, {**_agent_values("misspelt"), "emial": "x@example.com"})
+        with pytest.raises(UnitOfWorkError, match="not an audited entity"):
+            insert_audited(db_session, IdempotencyRecord, {"key": "k", "command": "c", "request_hash": "h"})
+        assert uow.pending_audit_events == [] and uow.rows_written == 0
+    assert db_session.scalar(sa.select(Agent.id).where(Agent.slug == "misspelt")) is None
 
 
 def test_events_chain_and_verify(db_session, app):

@@ -153,3 +153,13 @@ def test_the_unit_of_work_carries_actor_and_correlation_id_into_audit(db_session
         "traced",
         "203.0.113.9",
     )
+
+
+def test_rows_written_counts_every_queued_email_on_both_databases(db_session, make):
+    make.user(role="admin", email="ada@ops.example")
+    make.user(role="finance", email="finn@ops.example")
+    make.user(role="viewer", email="vera@ops.example")
+    with UnitOfWork(db_session, command="notify_staff", actor=ACTOR) as uow:
+        uow.notifications.add(Notification(audience="staff", kind="payout_requested", subject="S", body="B"))
+        assert uow.rows_written == 3, "the notification and one e-mail for each of the admin and finance users"
+        uow.commit()

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.models import Commission, Payment, Wallet
 from portal.persistence.unit_of_work import Actor
 from portal.repositories.summaries import SUMMARY_FIGURES
 
@@ -68,8 +69,6 @@ class FakePayments(_FakeTable):
     kind = "payment"
 
     def insert(self, **values) -> int:
-        from portal.models import Payment
-
         return self.add(Payment(**values, version=1)).id
 
     def add_refund(self, refund):
@@ -82,8 +81,6 @@ class FakeCommissions(_FakeTable):
     kind = "commission"
 
     def insert(self, **values) -> int:
-        from portal.models import Commission
-
         return self.add(Commission(**values, version=1)).id
 
     def _for_payment(self, payment_id: int, kind: str):
@@ -118,8 +115,6 @@ class FakeWallets(_FakeTable):
         return None
 
     def open(self, agent_id: int, currency: str, lock: bool = False):
-        from portal.models import Wallet
-
         wallet = self.for_agent(agent_id, currency)
         if wallet is None:
             wallet = self.add(Wallet(agent_id=agent_id, currency=currency, available_minor=0, held_minor=0))
