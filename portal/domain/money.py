@@ -6,9 +6,15 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.numbers import format_currency, format_decimal, get_currency_precision, list_currencies
 
-_AMOUNT = re.compile(r"^\d{1,15}(?:\.\d+)?$")
+# Digits are ASCII only: int() would also read "٣" or "３", which nobody types on purpose.
+_PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# Thousands grouped in threes, by commas or by spaces (one kind per amount), then an optional decimal point.
+_GROUPED = re.compile(r"[0-9]{1,3}(?:(?P<sep>[, \u00a0\u202f])[0-9]{3})(?:(?P=sep)[0-9]{3})*(?:\.[0-9]+)?")
+_SPACES = str.maketrans({" ": None, "\u00a0": None, "\u202f": None})
+MAX_WHOLE_DIGITS = 15
+DECIMAL_COMMA_HINT = "Use a dot for decimals, such as 12.50."
 
 
 class InvalidAmount(ValueError):
@@ -34,13 +40,36 @@ def format_money(amount_minor: int, currency: str, locale: str = "en_US") -> str
     return format_currency(to_major(amount_minor, currency), currency, locale=locale)
 
 
-def parse_amount(text: str, currency: str) -> int:
-    """``"1,234.50"`` in EUR is 123450 minor units; more decimals than the currency has is refused."""
-    cleaned = (text or "").strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
-    if not _AMOUNT.fullmatch(cleaned):
-        raise InvalidAmount("Enter an amount such as 1250.00, with no currency sign.")
+def format_amount(amount_minor: int, currency: str) -> str:
+    """The amount as a person types it back: ``123456`` EUR is ``1,234.56`` (no symbol, dot for decimals)."""
     exponent = minor_unit_exponent(currency)
-    whole, _, fraction = cleaned.partition(".")
+    pattern = "#,##0" + ("." + "0" * exponent if exponent else "")
+    return format_decimal(to_major(amount_minor, currency), pattern, locale="en_US", decimal_quantization=False)
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """``"1,234.50"`` in EUR is 123450 minor units; text that could mean another number is refused.
+
+    A comma or a space only ever groups thousands in threes (``1,234.56``, ``1 234.56``); the decimal
+    separator is a dot. ``12,5`` could be twelve and a half or a mistyped 125, so it is refused rather
+    than guessed, and so is a grouped amount with no dot in a currency with three decimals (``1,234`` KWD
+    is 1234 in one country and 1.234 in another). More decimals than the currency has is refused too.
+    """
+    stripped = (text or "").strip()
+    exponent = minor_unit_exponent(currency)
+    if _PLAIN.fullmatch(stripped):
+        digits = stripped
+    elif _GROUPED.fullmatch(stripped):
+        if exponent == 3 and "," in stripped and "." not in stripped:
+            raise InvalidAmount(f"In {currency} a comma here could mean thousands or decimals: {DECIMAL_COMMA_HINT}")
+        digits = stripped.replace(",", "").translate(_SPACES)
+    elif "," in stripped:
+        raise InvalidAmount(DECIMAL_COMMA_HINT)
+    else:
+        raise InvalidAmount("Enter an amount such as 1250.00, with no currency sign.")
+    whole, _, fraction = digits.partition(".")
+    if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS:
+        raise InvalidAmount("That amount is too large.")
     if len(fraction) > exponent:
         places = f"{exponent} decimal place{'s' if exponent != 1 else ''}" if exponent else "no decimals"
         raise InvalidAmount(f"{currency} amounts have {places}.")
