@@ -63,9 +63,10 @@ def prepare(database_url: str, agents: int, workers: int) -> dict[str, list[int]
 
     from portal import create_app
     from portal.extensions import db
-    from portal.persistence.unit_of_work import Actor, UnitOfWork
+    from portal.persistence.context import Actor, CommandContext
     from portal.seed.scale import load_scale_data
-    from portal.services.invoicing import InvoiceDraft, create_invoice, issue_invoice
+    from portal.services.invoicing import CreateInvoice, IssueInvoice
+    from portal.services.running import command_runner
 
     app = create_app(app_config(database_url))
     with app.app_context():
@@ -77,14 +78,20 @@ def prepare(database_url: str, agents: int, workers: int) -> dict[str, list[int]
 
         chosen = db.session.execute(sa.select(Agent.id, Agent.currency).order_by(Agent.id).limit(workers * 2 * 4)).all()
         invoices: dict[str, list[int]] = {"orchestrator": [], "raw": []}
-        actor = Actor.system("bench")
+        runner = command_runner(app, db.session, CommandContext(Actor.system("bench")))
         for index, (agent_id, currency) in enumerate(chosen):
             run = "orchestrator" if index % 2 == 0 else "raw"
-            invoice_id = create_invoice(
-                UnitOfWork(db.session, command="create_invoice", actor=actor),
-                InvoiceDraft(agent_id, "Benchmark Customer", 10**12, currency, datetime(2030, 1, 1).date()),
-            )
-            issue_invoice(UnitOfWork(db.session, command="issue_invoice", actor=actor), invoice_id)
+            invoice_id = runner.run(
+                CreateInvoice(
+                    idempotency_key=f"bench-invoice-{index}",
+                    agent_id=agent_id,
+                    customer_name="Benchmark Customer",
+                    amount_minor=10**12,
+                    currency=currency,
+                    due_date=datetime(2030, 1, 1).date(),
+                )
+            ).invoice_id
+            runner.run(IssueInvoice(idempotency_key=f"bench-issue-{index}", invoice_id=invoice_id))
             invoices[run].append(invoice_id)
         db.session.remove()
         db.engine.dispose()
@@ -97,8 +104,8 @@ def run_orchestrator(
     from portal import create_app
     from portal.extensions import db
     from portal.models import Invoice
-    from portal.persistence.unit_of_work import Actor
-    from portal.services.financial_orchestrator import CommandContext, FinancialOrchestrator
+    from portal.persistence.context import Actor, CommandContext
+    from portal.services.money.orchestrator import FinancialOrchestrator
 
     app = create_app(app_config(database_url))
     latencies = []

@@ -49,7 +49,7 @@ def test_an_agent_brands_its_portal_requests_a_payout_and_hears_back(
     before = held.inner_text()
     page.get_by_label("Amount to pay out").fill("20.00")
     page.get_by_role("button", name="Request payout").click()
-    expect(page.get_by_text("Your payout request was sent")).to_be_visible()
+    expect(page.get_by_text("Payout of £20.00 requested")).to_be_visible()
     expect(held).not_to_have_text(before)
     expect(held).to_contain_text("£20.00")
     page.screenshot(path=screenshots / "portal-payouts.png", full_page=True)

@@ -30,12 +30,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_key_provider(app)
+    register_commands(app)
     register_request_hooks(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_cli(app)
     return app
+
+
+# Each step imports what it binds when it runs: importing the package stays cheap (the CLI, the
+# import-cycle test and the migrations load it), and nothing is built before the configuration is known.
 
 
 def configure_logging(app: Flask) -> None:
@@ -48,7 +53,7 @@ def register_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401  (every model mapped before the first query)
     from portal.auth.sessions import load_user
     from portal.extensions import csrf, db, limiter, login_manager, migrate
-    from portal.persistence import audit_trail  # noqa: F401  (registers the audit hook)
+    from portal.persistence import unit_of_work  # noqa: F401  (installs the audit hooks and the row counter)
     from portal.persistence.sqlite import configure_sqlite
 
     db.init_app(app)
@@ -70,6 +75,13 @@ def register_key_provider(app: Flask) -> None:
     from portal.security.key_providers import build_key_provider
 
     app.extensions["portal.key_provider"] = build_key_provider(app.config, app.instance_path)
+
+
+def register_commands(app: Flask) -> None:
+    """Every command's handler, bound to the key provider, for the command runner."""
+    from portal.services.running import install_command_handlers
+
+    install_command_handlers(app)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -105,6 +117,6 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from portal.cli import register_commands
+    from portal.cli import register_commands as register_cli_commands
 
-    register_commands(app)
+    register_cli_commands(app)

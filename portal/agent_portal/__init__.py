@@ -1,56 +1,6 @@
 """Each agent's own branded portal, under ``/portal/<slug>``."""
 
-from flask import Blueprint, abort, g, make_response, render_template, request, url_for
+from portal.agent_portal import routes  # noqa: F401  (registers the routes)
+from portal.agent_portal.blueprint import bp
 
-from portal.auth.permissions import portal_agent_for
-from portal.extensions import db
-from portal.services.feature_flags import AGENT_PORTAL, enabled_for
-
-bp = Blueprint("agent_portal", __name__)
-
-
-@bp.url_value_preprocessor
-def _pull_slug(endpoint, values):
-    g.portal_slug = values.pop("slug", None) if values else None
-
-
-@bp.url_defaults
-def _add_slug(endpoint, values):
-    if "slug" not in values and g.get("portal_slug"):
-        values["slug"] = g.portal_slug
-
-
-@bp.before_request
-def _only_the_agents_own_users():
-    """The one check point of the portal: its own users only, and only where the portal is switched on."""
-    g.agent = portal_agent_for(g.portal_slug)
-    if not enabled_for(db.session, AGENT_PORTAL, g.agent.slug):
-        abort(make_response(render_template("portal/not_available.html", agent=g.agent), 403))
-    return None
-
-
-@bp.context_processor
-def _portal_frame() -> dict:
-    from portal import data_access
-
-    agent = g.get("agent")
-    if agent is None:
-        return {}
-    sections = (
-        ("agent_portal.home", "Home"), ("agent_portal.invoices", "Invoices"), ("agent_portal.payments", "Payments"),
-        ("agent_portal.wallet", "Wallet"), ("agent_portal.payouts", "Payouts"),
-        ("agent_portal.notifications", "Notifications"), ("agent_portal.appearance", "Appearance"),
-        ("agent_portal.profile", "Profile"),
-    )  # fmt: skip
-    here = request.endpoint or ""
-    nav = [
-        (url_for(endpoint), label, here == endpoint or here.startswith(endpoint + "_")) for endpoint, label in sections
-    ]
-    return {
-        "appearance": data_access.appearance_for(agent),
-        "unread": data_access.unread_notifications(agent),
-        "portal_nav": nav,
-    }
-
-
-from portal.agent_portal import routes  # noqa: E402,F401
+__all__ = ["bp"]

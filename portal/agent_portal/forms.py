@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -14,7 +13,7 @@ class PayoutRequestForm(IdempotentForm):
     amount = StringField("Amount to pay out", validators=[DataRequired("Enter the amount to pay out.")])
 
 
-class AppearanceForm(FlaskForm):
+class AppearanceForm(IdempotentForm):
     display_name = StringField(
         "Display name", validators=[DataRequired("Enter the name your portal shows."), Length(max=80)]
     )
@@ -24,7 +23,7 @@ class AppearanceForm(FlaskForm):
     logo = FileField("Logo", description="PNG, JPEG or WebP, up to 1 MB and 2000×2000 pixels.")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(IdempotentForm):
     current = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
     new = PasswordField("New password", validators=[DataRequired("Enter a new password."), PASSWORD_RULE])
     confirm = PasswordField("New password again", validators=[EqualTo("new", message="The two new passwords differ.")])

@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, abort, flash, g, render_template, request, url_for
+from flask import Response, abort, g, render_template, request, url_for
 from flask_login import current_user
 
 from portal import data_access
-from portal.agent_portal import bp
+from portal.agent_portal.blueprint import bp
 from portal.agent_portal.forms import AppearanceForm, PasswordChangeForm, PayoutRequestForm
 from portal.domain.errors import DomainError
+from portal.domain.money import format_money
 from portal.models.wallet import LEDGER_KINDS
 from portal.repositories.appearance import Appearance
 from portal.repositories.invoices import InvoiceFilters
 from portal.repositories.pages import PageRequest
-from portal.services.appearance import AppearanceDraft, check_appearance, revert_appearance, save_appearance
-from portal.services.authentication import change_password
+from portal.services.accounts import ChangePassword
+from portal.services.appearance import AppearanceDraft, RevertAppearance, SaveAppearance, check_appearance
+from portal.services.authentication import token_hash
 from portal.services.logos import clean_logo
-from portal.services.notifications import mark_read
+from portal.services.money.commands import CancelPayout, RequestPayout
+from portal.services.notifications import MarkNotificationsRead
 from portal.web.branding import theme_stylesheet
 from portal.web.charts import bar_chart
-from portal.web.commands import orchestrator, unit
-from portal.web.forms import ActionForm, amount_from, show_refusal
-from portal.web.htmx import redirect_after_post, render_page, wants_fragment
+from portal.web.commands import confirm, submit_action, submit_form
+from portal.web.forms import ActionForm, amount_from
+from portal.web.htmx import render_page, wants_fragment
 
 CHART_DAYS = 90
 
@@ -111,47 +114,39 @@ def wallet():
 def payouts():
     agent = g.agent
     form = PayoutRequestForm()
-    status = 200
-    if form.validate_on_submit() and (amount := amount_from(form, "amount", agent.currency)) is not None:
-        try:
-            result = orchestrator().request_payout(
-                agent_id=agent.id,
-                amount_minor=amount,
-                currency=agent.currency,
-                idempotency_key=form.idempotency_key.data,
-            )
-        except DomainError as error:
-            status = show_refusal(form, error, "amount")
-        else:
-            flash(
-                "This request was already sent."
-                if result.replayed
-                else "Your payout request was sent. The amount is held until it is approved.",
-                "success",
-            )
-            return redirect_after_post(url_for("agent_portal.payouts"))
-    elif request.method == "POST":
-        status = 422
-    listing = data_access.agent_tab(agent, "payouts", _page())
-    wallet = data_access.agent_detail(agent).wallet
-    return render_template("portal/payouts.html", form=form, payouts=listing, wallet=wallet), status
+
+    def done(result) -> str:
+        amount = format_money(result.amount_minor, result.currency)
+        confirm(result, f"Payout of {amount} requested. The amount is held until it is approved.",
+                f"This request for {amount} was already sent.")  # fmt: skip
+        return url_for("agent_portal.payouts")
+
+    return submit_form(
+        form,
+        lambda: RequestPayout(
+            idempotency_key=form.idempotency_key.data, agent_id=agent.id,
+            amount_minor=amount_from(form, "amount", agent.currency), currency=agent.currency,
+        ),
+        done, "portal/payouts.html", payouts=data_access.agent_tab(agent, "payouts", _page()),
+        wallet=data_access.agent_detail(agent).wallet,
+    )  # fmt: skip
 
 
 @bp.route("/payouts/<int:payout_id>/cancel", methods=["POST"])
 def payout_cancel(payout_id: int):
-    payout = data_access.payout(payout_id)
-    if payout is None or payout.agent_id != g.agent.id:
-        abort(404)
     form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        orchestrator().cancel_payout(payout_id=payout_id, idempotency_key=form.idempotency_key.data)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash("The payout request was cancelled; the amount is available again.", "success")
-    return redirect_after_post(url_for("agent_portal.payouts"))
+
+    def done(result) -> str:
+        amount = format_money(result.amount_minor, result.currency)
+        confirm(result, f"Your payout request of {amount} was cancelled; the amount is available again.",
+                "This request had been cancelled already.")  # fmt: skip
+        return url_for("agent_portal.payouts")
+
+    return submit_action(
+        form,
+        lambda: CancelPayout(idempotency_key=form.idempotency_key.data, payout_id=payout_id, agent_id=g.agent.id),
+        done,
+    )
 
 
 @bp.route("/notifications")
@@ -169,14 +164,17 @@ def notifications_badge():
 @bp.route("/notifications/read", methods=["POST"])
 def notifications_read():
     form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
     chosen = request.form.get("notification", "")
-    try:
-        mark_read(unit("mark_notifications_read"), g.agent.id, int(chosen) if chosen.isdigit() else None)
-    except DomainError as error:
-        abort(error.http_status)
-    return redirect_after_post(url_for("agent_portal.notifications"))
+    notification_id = int(chosen) if chosen.isdigit() and len(chosen) < 19 else None
+    if chosen and notification_id is None:
+        abort(404)
+    return submit_action(
+        form,
+        lambda: MarkNotificationsRead(
+            idempotency_key=form.idempotency_key.data, agent_id=g.agent.id, notification_id=notification_id
+        ),
+        lambda result: url_for("agent_portal.notifications"),
+    )
 
 
 def _colour_warnings(primary: str | None, accent: str | None) -> tuple[str, ...]:
@@ -197,30 +195,24 @@ def appearance():
         )  # fmt: skip
     else:
         form = AppearanceForm()
-    status = 200
-    if form.validate_on_submit():
+
+    def command() -> SaveAppearance:
+        upload = form.logo.data
+        logo = clean_logo(upload.read()) if upload and upload.filename else None
         draft = AppearanceDraft(form.display_name.data, form.welcome_text.data or "", form.primary_color.data,
                                 form.accent_color.data)  # fmt: skip
-        upload = form.logo.data
-        try:
-            logo = clean_logo(upload.read()) if upload and upload.filename else None
-        except DomainError as error:
-            status = show_refusal(form, error, "logo")
-        else:
-            try:
-                version = save_appearance(unit("save_appearance"), agent.id, draft, logo)
-            except DomainError as error:
-                status = show_refusal(form, error)
-            else:
-                flash(f"Your portal's appearance was saved (version {version}).", "success")
-                return redirect_after_post(url_for("agent_portal.appearance"))
-    elif request.method == "POST":
-        status = 422
-    warnings = _colour_warnings(form.primary_color.data, form.accent_color.data)
-    return render_template(
-        "portal/appearance.html", form=form, current=current, history=data_access.appearance_history(agent),
-        warnings=warnings,
-    ), status  # fmt: skip
+        return SaveAppearance(idempotency_key=form.idempotency_key.data, agent_id=agent.id, draft=draft, logo=logo)
+
+    def done(result) -> str:
+        confirm(result, f"Your portal's appearance was saved (version {result.version}).",
+                f"This appearance was already saved as version {result.version}.")  # fmt: skip
+        return url_for("agent_portal.appearance")
+
+    return submit_form(
+        form, command, done, "portal/appearance.html", current=current,
+        history=data_access.appearance_history(agent),
+        warnings=_colour_warnings(form.primary_color.data, form.accent_color.data),
+    )  # fmt: skip
 
 
 @bp.route("/appearance/preview")
@@ -241,31 +233,34 @@ def appearance_preview():
 @bp.route("/appearance/<int:version>/revert", methods=["POST"])
 def appearance_revert(version: int):
     form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        new_version = revert_appearance(unit("revert_appearance"), g.agent.id, version)
-    except DomainError as error:
-        abort(error.http_status)
-    flash(f"Version {version} is back, saved as version {new_version}.", "success")
-    return redirect_after_post(url_for("agent_portal.appearance"))
+
+    def done(result) -> str:
+        confirm(result, f"Version {version} is back, saved as version {result.version}.",
+                f"Version {version} was already brought back, as version {result.version}.")  # fmt: skip
+        return url_for("agent_portal.appearance")
+
+    return submit_action(
+        form, lambda: RevertAppearance(idempotency_key=form.idempotency_key.data, agent_id=g.agent.id, version=version),
+        done,
+    )  # fmt: skip
 
 
 @bp.route("/profile", methods=["GET", "POST"])
 def profile():
     form = PasswordChangeForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            change_password(
-                unit("change_password"), current_user.id, form.current.data, form.new.data, current_user.session_token
-            )
-        except DomainError as error:
-            status = show_refusal(form, error, "current" if "current" in error.message else "new")
-        else:
-            flash("Your password was changed; every other log-in was ended.", "success")
-            return redirect_after_post(url_for("agent_portal.profile"))
-    elif request.method == "POST":
-        status = 422
-    logins = data_access.recent_logins(current_user.id, current_user.session_token)
-    return render_template("portal/profile.html", form=form, logins=logins), status
+    token = current_user.session_token
+
+    def done(result) -> str:
+        confirm(
+            result, "Your password was changed; every other log-in was ended.", "Your password was already changed."
+        )
+        return url_for("agent_portal.profile")
+
+    return submit_form(
+        form,
+        lambda: ChangePassword(
+            idempotency_key=form.idempotency_key.data, user_id=current_user.id, current=form.current.data,
+            new=form.new.data, keep_token_hash=token_hash(token) if token else None,
+        ),
+        done, "portal/profile.html", logins=data_access.recent_logins(current_user.id, token),
+    )  # fmt: skip

@@ -1,7 +1,6 @@
 """Log-in and log-out for staff and agents."""
 
-from flask import Blueprint
+from portal.auth import routes  # noqa: F401  (registers the routes)
+from portal.auth.blueprint import bp
 
-bp = Blueprint("auth", __name__)
-
-from portal.auth import routes  # noqa: E402,F401
+__all__ = ["bp"]

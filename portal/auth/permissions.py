@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
+from portal import data_access
 from portal.models.user import STAFF_ROLES
 from portal.repositories.agents import AgentProfile
 
@@ -98,10 +99,8 @@ def portal_agent_for(slug: str) -> AgentProfile:
 
     Anyone else gets 404, so another agent's portal is not even confirmed to exist.
     """
-    from portal.data_access import agent_by_slug
-
     _require_login()
-    agent = agent_by_slug(slug)
+    agent = data_access.agent_by_slug(slug)
     if agent is None or current_user.role != "agent" or current_user.agent_id != agent.id:
         abort(404)
     return agent

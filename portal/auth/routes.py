@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from portal.auth import bp
+from portal.auth.blueprint import bp
 from portal.auth.forms import LoginForm
 from portal.auth.sessions import home_for
 from portal.extensions import db, limiter
-from portal.persistence.unit_of_work import Actor
 from portal.services.authentication import LoginContext, LoginRefused, log_in, log_out
+from portal.web.commands import units
+from portal.web.redirects import safe_next
 
 
 def _context() -> LoginContext:
@@ -25,16 +24,6 @@ def _context() -> LoginContext:
 
 def _login_account() -> str:
     return "account:" + request.form.get("email", "").strip().lower()
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site, never another host or scheme."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/")
@@ -61,7 +50,7 @@ def login():
         else:
             session.clear()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or home_for(user), code=303)
+            return redirect(safe_next(request.args.get("next")) or home_for(user), code=303)
     elif request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form), status
@@ -70,7 +59,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated and current_user.session_token:
-        log_out(db.session, current_user.session_token, Actor.user(current_user.id), _context())
+        log_out(units(), current_user.session_token)
     logout_user()
     session.clear()
     flash("You have been logged out.", "info")

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from portal.extensions import db
 from portal.persistence.audit_chain import verify_chain
-from portal.persistence.audit_trail import chain_key
+from portal.persistence.audit_events import chain_key
 
 
 @click.group("audit", cls=AppGroup)

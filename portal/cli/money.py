@@ -5,15 +5,13 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from portal.cli.running import cli_context, cli_units
 from portal.extensions import db
 from portal.observability.correlation import bind_correlation_id
-from portal.persistence.audit_trail import chain_key
-from portal.persistence.unit_of_work import Actor, UnitOfWork
-from portal.services.financial_orchestrator import CommandContext, FinancialOrchestrator
+from portal.persistence.audit_events import chain_key
 from portal.services.financial_summary import rebuild_summaries
 from portal.services.ledger_verification import verify_ledger
-
-CLI_ACTOR = Actor.system("cli")
+from portal.services.money.orchestrator import FinancialOrchestrator
 
 
 @click.group("ledger", cls=AppGroup)
@@ -45,10 +43,9 @@ def summaries() -> None:
 @summaries.command("rebuild")
 def summaries_rebuild() -> None:
     """Recompute every agent's summary from the ledger, in one transaction."""
-    correlation_id = bind_correlation_id()
-    session = db.session()
-    with UnitOfWork(session, command="rebuild_summaries", actor=CLI_ACTOR, correlation_id=correlation_id) as uow:
-        total, changed = rebuild_summaries(session)
+    bind_correlation_id()
+    with cli_units()("rebuild_summaries") as uow:
+        total, changed = rebuild_summaries(uow.session)
         uow.commit()
     click.echo(f"rebuilt {total} summaries; {changed} differed from the ledger and were corrected")
 
@@ -61,10 +58,8 @@ def commissions() -> None:
 @commissions.command("mature")
 def commissions_mature() -> None:
     """Approve pending commissions whose holding period has passed (safe to run from cron)."""
-    correlation_id = bind_correlation_id()
-    orchestrator = FinancialOrchestrator.for_session(
-        db.session, CommandContext(actor=CLI_ACTOR, correlation_id=correlation_id)
-    )
+    bind_correlation_id()
+    orchestrator = FinancialOrchestrator.for_session(db.session, cli_context())
     report = orchestrator.approve_due_commissions()
     click.echo(f"{report.due} commission(s) due, {report.approved} approved")
     for commission_id, reason in report.skipped:

@@ -6,11 +6,12 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from portal.cli.running import cli_units
 from portal.domain.errors import DomainError
 from portal.extensions import db
 from portal.models import EmailOutbox
 from portal.observability.correlation import bind_correlation_id
-from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.persistence.context import Actor
 from portal.security.secure_settings import secure_settings
 from portal.services.email_delivery import SmtpSettings, deliver_due
 
@@ -35,7 +36,7 @@ def notifications_deliver(limit: int) -> None:
     if not smtp.host:
         click.echo("e-mail is off: set smtp_host (flask --app wsgi settings set smtp_host); nothing sent")
         return
-    report = deliver_due(lambda command: UnitOfWork(db.session, command=command, actor=CLI_ACTOR), smtp, limit=limit)
+    report = deliver_due(cli_units(CLI_ACTOR), smtp, limit=limit)
     click.echo(f"sent {report.sent}, will retry {report.retried}, failed for good {report.failed}")
     for error in report.errors[:10]:
         click.echo(f"  {error}")

@@ -7,23 +7,18 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from portal.cli.running import cli_runner, cli_units
+from portal.commands.base import new_idempotency_key
 from portal.domain.errors import DomainError
 from portal.extensions import db
 from portal.observability.correlation import bind_correlation_id
-from portal.persistence.audit_trail import record_event
-from portal.persistence.unit_of_work import Actor, UnitOfWork
 from portal.security.secure_settings import CATALOG, definition_of, secure_settings
-
-CLI_ACTOR = Actor.system("cli")
-
-
-def _unit(command: str) -> UnitOfWork:
-    return UnitOfWork(db.session, command=command, actor=CLI_ACTOR)
+from portal.services.settings import ChangeSetting
 
 
 def _audit_key_event(command: str, action: str, provider: str, after: dict) -> None:
-    with _unit(command) as uow:
-        record_event(uow, action, "KeyProvider", provider, after=after)
+    with cli_units()(command) as uow:
+        uow.record_event(action, "KeyProvider", provider, after=after)
         uow.commit()
 
 
@@ -60,7 +55,7 @@ def settings_list() -> None:
 def settings_set(name: str) -> None:
     """Change NAME; the value is read from standard input, never from the command line."""
     try:
-        secure_settings().change(_unit("change_setting"), name, _read_value(name))
+        cli_runner().run(ChangeSetting(idempotency_key=new_idempotency_key(), setting=name, value=_read_value(name)))
     except DomainError as error:
         raise _refused(error) from None
     click.echo(f"{name} saved" + (" (encrypted)" if definition_of(name).secret else ""))
@@ -74,7 +69,7 @@ def settings_get(name: str, reveal: bool) -> None:
     service = secure_settings()
     try:
         if reveal and definition_of(name).secret:
-            click.echo(service.reveal(_unit("reveal_setting"), name))
+            click.echo(service.reveal(cli_units()("reveal_setting"), name))
             return
         click.echo(service.view(db.session, name).display)
     except DomainError as error:
@@ -92,7 +87,7 @@ def settings_rewrap() -> None:
             if version != service.provider.active_version()
         )
         with click.progressbar(length=pending, label="Re-wrapping secrets") as bar:
-            report = service.rewrap_all(db.session, _unit, progress=lambda _name: bar.update(1))
+            report = service.rewrap_all(db.session, cli_units(), progress=lambda _name: bar.update(1))
     except DomainError as error:
         raise _refused(error) from None
     click.echo(f"re-wrapped {report.rewrapped}, left {report.skipped} changed meanwhile")

@@ -1,41 +1,6 @@
 """The staff dashboard: every operator task, permission-checked once per request."""
 
-from flask import Blueprint, request, url_for
+from portal.dashboard import admin, agents, invoices, money, overview  # noqa: F401  (each registers its routes)
+from portal.dashboard.blueprint import bp
 
-from portal.auth.permissions import ENDPOINTS, can, require_staff
-
-bp = Blueprint("dashboard", __name__)
-bp.before_request(require_staff)
-
-#: (section, label, landing endpoint); a page belongs to the section its endpoint names
-SECTIONS = (
-    ("overview", "Overview", "dashboard.overview"),
-    ("agents", "Agents", "dashboard.agents"),
-    ("invoices", "Invoices", "dashboard.invoices"),
-    ("commissions", "Commissions", "dashboard.commissions"),
-    ("payouts", "Payouts", "dashboard.payouts"),
-    ("audit", "Audit trail", "dashboard.audit"),
-    ("settings", "Settings", "dashboard.settings"),
-    ("users", "Users", "dashboard.users"),
-)
-_SECTION_OF_PREFIX = {
-    "agent": "agents", "wallet": "agents", "invoice": "invoices", "payment": "invoices", "commission": "commissions",
-    "payout": "payouts", "audit": "audit", "setting": "settings", "user": "users", "overview": "overview",
-}  # fmt: skip
-
-
-def current_section(endpoint: str | None) -> str | None:
-    name = (endpoint or "").removeprefix("dashboard.")
-    return next((section for prefix, section in _SECTION_OF_PREFIX.items() if name.startswith(prefix)), None)
-
-
-@bp.context_processor
-def _navigation() -> dict:
-    here = current_section(request.endpoint)
-    items = [
-        (url_for(endpoint), label, section == here) for section, label, endpoint in SECTIONS if can(ENDPOINTS[endpoint])
-    ]
-    return {"nav_items": items}
-
-
-from portal.dashboard import admin, agents, invoices, money, overview  # noqa: E402,F401
+__all__ = ["bp"]

@@ -6,18 +6,18 @@ from flask import abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from portal import data_access
-from portal.dashboard import bp
+from portal.dashboard.blueprint import bp
 from portal.dashboard.forms import SecretSettingForm, SettingForm, UserEditForm, UserForm
-from portal.domain.errors import DomainError
 from portal.extensions import db
 from portal.persistence.audit_chain import verify_chain
-from portal.persistence.audit_trail import chain_key
+from portal.persistence.audit_events import chain_key
 from portal.repositories.audit import AuditFilters
 from portal.repositories.pages import PageRequest
 from portal.security.secure_settings import CATALOG, secure_settings
-from portal.services.accounts import create_staff_user, update_staff_user
-from portal.web.commands import unit
-from portal.web.forms import ActionForm, show_refusal
+from portal.services.accounts import CreateStaffUser, UpdateStaffUser
+from portal.services.settings import ChangeSetting
+from portal.web.commands import confirm, submit_form, units
+from portal.web.forms import ActionForm
 from portal.web.htmx import redirect_after_post, render_page, wants_fragment
 
 
@@ -31,24 +31,20 @@ def setting_edit(name: str):
     if name not in CATALOG:
         abort(404)
     service = secure_settings()
-    secret = CATALOG[name].secret
-    form = SecretSettingForm() if secret else SettingForm()
-    if request.method == "GET" and not secret:
+    definition = CATALOG[name]
+    form = SecretSettingForm() if definition.secret else SettingForm()
+    if request.method == "GET" and not definition.secret:
         form.value.data = service.view(db.session, name).display
-    status = 200
-    if form.validate_on_submit():
-        try:
-            service.change(unit("change_setting"), name, form.value.data)
-        except DomainError as error:
-            status = show_refusal(form, error, "value")
-        else:
-            flash(f"{CATALOG[name].label} was saved.", "success")
-            return redirect_after_post(url_for("dashboard.settings"))
-    elif request.method == "POST":
-        status = 422
-    if secret:
-        form.value.data = ""
-    return render_template("dashboard/setting_form.html", form=form, view=service.view(db.session, name)), status
+
+    def done(result) -> str:
+        confirm(result, f"{definition.label} was saved.", f"{definition.label} had been saved already.")
+        return url_for("dashboard.settings")
+
+    return submit_form(
+        form,
+        lambda: ChangeSetting(idempotency_key=form.idempotency_key.data, setting=name, value=form.value.data),
+        done, "dashboard/setting_form.html", view=service.view(db.session, name),
+    )  # fmt: skip
 
 
 @bp.route("/settings/<name>/reveal", methods=["POST"])
@@ -59,7 +55,7 @@ def setting_reveal(name: str):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    value = secure_settings().reveal(unit("reveal_setting"), name)
+    value = secure_settings().reveal(units()("reveal_setting"), name)
     template = "dashboard/_revealed.html" if wants_fragment() else "dashboard/revealed.html"
     response = make_response(render_template(template, label=CATALOG[name].label, value=value, name=name))
     response.headers["Cache-Control"] = "no-store"
@@ -98,20 +94,19 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new():
     form = UserForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            create_staff_user(
-                unit("create_user"), form.email.data, form.full_name.data, form.role.data, form.password.data
-            )
-        except DomainError as error:
-            status = show_refusal(form, error, "email")
-        else:
-            flash(f"{form.email.data} can now log in as {form.role.data}.", "success")
-            return redirect_after_post(url_for("dashboard.users"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("dashboard/user_form.html", form=form, user=None), status
+
+    def done(result) -> str:
+        confirm(result, f"{result.email} can now log in as {result.role}.", f"{result.email} could already log in.")
+        return url_for("dashboard.users")
+
+    return submit_form(
+        form,
+        lambda: CreateStaffUser(
+            idempotency_key=form.idempotency_key.data, email=form.email.data, full_name=form.full_name.data,
+            role=form.role.data, password=form.password.data,
+        ),
+        done, "dashboard/user_form.html", user=None,
+    )  # fmt: skip
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -124,15 +119,16 @@ def user_edit(user_id: int):
         if request.method == "GET"
         else UserEditForm()
     )
-    status = 200
-    if form.validate_on_submit():
-        try:
-            update_staff_user(unit("update_user"), user_id, form.role.data, form.is_active.data, current_user.id)
-        except DomainError as error:
-            status = show_refusal(form, error)
-        else:
-            flash(f"{user.email} was updated.", "success")
-            return redirect_after_post(url_for("dashboard.users"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("dashboard/user_form.html", form=form, user=user), status
+
+    def done(result) -> str:
+        confirm(result, f"{user.email} was updated.", f"{user.email} had been updated already.")
+        return url_for("dashboard.users")
+
+    return submit_form(
+        form,
+        lambda: UpdateStaffUser(
+            idempotency_key=form.idempotency_key.data, user_id=user_id, role=form.role.data,
+            is_active=form.is_active.data, acting_user_id=current_user.id,
+        ),
+        done, "dashboard/user_form.html", user=user,
+    )  # fmt: skip

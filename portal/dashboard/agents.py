@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import abort, current_app, request, url_for
 
 from portal import data_access
-from portal.dashboard import bp
+from portal.dashboard.blueprint import bp
 from portal.dashboard.forms import AdjustmentForm, AgentEditForm, AgentForm, AgentLoginForm, ReasonForm, percent_to_bps
-from portal.domain.errors import DomainError
-from portal.repositories.agents import AgentFilters
+from portal.domain.money import format_money
+from portal.models.agent import AgentStatus
+from portal.repositories.agents import AgentFilters, AgentProfile
 from portal.repositories.pages import PageRequest
-from portal.services.accounts import create_agent_login
-from portal.services.agents import AgentChanges, AgentDraft, create_agent, set_agent_status, update_agent
-from portal.web.commands import orchestrator, unit
-from portal.web.forms import amount_from, show_refusal
-from portal.web.htmx import redirect_after_post, render_page
+from portal.services.accounts import CreateAgentLogin
+from portal.services.agents import CreateAgent, SetAgentStatus, UpdateAgent
+from portal.services.money.commands import AdjustWallet
+from portal.web.commands import confirm, submit_form
+from portal.web.forms import amount_from
+from portal.web.htmx import render_page
 
 
-def _agent_or_404(agent_id: int):
+def _agent_or_404(agent_id: int) -> AgentProfile:
     agent = data_access.agent_by_id(agent_id)
     if agent is None:
         abort(404)
     return agent
+
+
+def _agent_page(agent_id: int, tab: str = "invoices") -> str:
+    return url_for("dashboard.agent_detail", agent_id=agent_id, **({"tab": tab} if tab != "invoices" else {}))
 
 
 @bp.route("/agents")
@@ -35,23 +41,21 @@ def agents():
 @bp.route("/agents/new", methods=["GET", "POST"])
 def agent_new():
     form = AgentForm()
-    status = 200
-    if form.validate_on_submit():
-        draft = AgentDraft(
-            slug=form.slug.data, name=form.name.data, email=form.email.data,
-            commission_rate_bps=percent_to_bps(form.rate_percent.data), currency=form.currency.data,
-            phone=form.phone.data,
-        )  # fmt: skip
-        try:
-            agent_id = create_agent(unit("create_agent"), draft)
-        except DomainError as error:
-            status = show_refusal(form, error, "slug" if "slug" in error.message else None)
-        else:
-            flash(f"{draft.name} was added. Create a portal log-in so they can sign in.", "success")
-            return redirect_after_post(url_for("dashboard.agent_detail", agent_id=agent_id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("dashboard/agent_form.html", form=form, agent=None), status
+
+    def done(result) -> str:
+        confirm(result, f"{result.name} was added. Create a portal log-in so they can sign in.",
+                f"{result.name} had been added already.")  # fmt: skip
+        return _agent_page(result.agent_id)
+
+    return submit_form(
+        form,
+        lambda: CreateAgent(
+            idempotency_key=form.idempotency_key.data, slug=form.slug.data, agent_name=form.name.data,
+            email=form.email.data, commission_rate_bps=percent_to_bps(form.rate_percent.data),
+            currency=form.currency.data, phone=form.phone.data,
+        ),
+        done, "dashboard/agent_form.html", agent=None,
+    )  # fmt: skip
 
 
 @bp.route("/agents/<int:agent_id>")
@@ -79,92 +83,86 @@ def agent_edit(agent_id: int):
         data={"slug": agent.slug, "name": agent.name, "email": agent.email, "phone": agent.phone,
               "rate_percent": f"{agent.commission_rate_bps / 100:g}", "currency": agent.currency}
     ) if request.method == "GET" else AgentEditForm()  # fmt: skip
-    status = 200
-    if form.validate_on_submit():
-        changes = AgentChanges(form.name.data, form.email.data, form.phone.data, percent_to_bps(form.rate_percent.data))
-        try:
-            update_agent(unit("update_agent"), agent.id, changes)
-        except DomainError as error:
-            status = show_refusal(form, error)
-        else:
-            flash("The agent's details were saved.", "success")
-            return redirect_after_post(url_for("dashboard.agent_detail", agent_id=agent.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("dashboard/agent_form.html", form=form, agent=agent), status
+
+    def done(result) -> str:
+        confirm(result, "The agent's details were saved.", "These changes had been saved already.")
+        return _agent_page(agent.id)
+
+    return submit_form(
+        form,
+        lambda: UpdateAgent(
+            idempotency_key=form.idempotency_key.data, agent_id=agent.id, agent_name=form.name.data,
+            email=form.email.data, phone=form.phone.data, commission_rate_bps=percent_to_bps(form.rate_percent.data),
+        ),
+        done, "dashboard/agent_form.html", agent=agent,
+    )  # fmt: skip
 
 
 @bp.route("/agents/<int:agent_id>/status", methods=["GET", "POST"])
 def agent_status(agent_id: int):
     agent = _agent_or_404(agent_id)
-    target = "active" if agent.status == "suspended" else "suspended"
+    target = AgentStatus.ACTIVE if agent.status == AgentStatus.SUSPENDED else AgentStatus.SUSPENDED
     form = ReasonForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            set_agent_status(
-                unit(f"{'reactivate' if target == 'active' else 'suspend'}_agent", form.reason.data), agent.id, target
-            )
-        except DomainError as error:
-            status = show_refusal(form, error, "reason")
-        else:
-            flash(f"{agent.name} is now {target}.", "success")
-            return redirect_after_post(url_for("dashboard.agent_detail", agent_id=agent.id))
-    elif request.method == "POST":
-        status = 422
-    action = "Reactivate" if target == "active" else "Suspend"
+
+    def done(result) -> str:
+        confirm(result, f"{agent.name} is now {target}.", f"{agent.name} was already {target}.")
+        return _agent_page(agent.id)
+
+    action = "Reactivate" if target == AgentStatus.ACTIVE else "Suspend"
     consequence = (
         "The agent's users can log in and request payouts again."
-        if target == "active"
+        if target == AgentStatus.ACTIVE
         else "The agent's users are logged out at once and cannot log in or request payouts. "
         "Payments can still be recorded."
     )
-    return render_template(
-        "dashboard/confirm.html", form=form, title=f"{action} {agent.name}?", consequence=consequence,
-        submit=action, cancel=url_for("dashboard.agent_detail", agent_id=agent.id), danger=target == "suspended",
-    ), status  # fmt: skip
+    return submit_form(
+        form,
+        lambda: SetAgentStatus(
+            idempotency_key=form.idempotency_key.data, agent_id=agent.id, status=target, reason=form.reason.data
+        ),
+        done, "dashboard/confirm.html", title=f"{action} {agent.name}?", consequence=consequence, submit=action,
+        cancel=_agent_page(agent.id), danger=target == AgentStatus.SUSPENDED,
+    )  # fmt: skip
 
 
 @bp.route("/agents/<int:agent_id>/login", methods=["GET", "POST"])
 def agent_login(agent_id: int):
     agent = _agent_or_404(agent_id)
     form = AgentLoginForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            create_agent_login(
-                unit("create_agent_login"), agent.id, form.email.data, form.full_name.data, form.password.data
-            )
-        except DomainError as error:
-            status = show_refusal(form, error, "email")
-        else:
-            flash(f"{form.email.data} can now log in to {agent.name}'s portal.", "success")
-            return redirect_after_post(url_for("dashboard.agent_detail", agent_id=agent.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("dashboard/agent_login_form.html", form=form, agent=agent), status
+
+    def done(result) -> str:
+        confirm(result, f"{result.email} can now log in to {agent.name}'s portal.",
+                f"{result.email} could already log in.")  # fmt: skip
+        return _agent_page(agent.id)
+
+    return submit_form(
+        form,
+        lambda: CreateAgentLogin(
+            idempotency_key=form.idempotency_key.data, agent_id=agent.id, email=form.email.data,
+            full_name=form.full_name.data, password=form.password.data,
+        ),
+        done, "dashboard/agent_login_form.html", agent=agent,
+    )  # fmt: skip
 
 
 @bp.route("/agents/<int:agent_id>/adjust", methods=["GET", "POST"])
 def wallet_adjust(agent_id: int):
     agent = _agent_or_404(agent_id)
     form = AdjustmentForm()
-    status = 200
-    if form.validate_on_submit():
-        amount = amount_from(form, "amount", agent.currency, signed=True)
-        if amount is None:
-            status = 422
-        else:
-            try:
-                result = orchestrator().adjust_wallet(
-                    agent_id=agent.id, amount_minor=amount, currency=agent.currency, reason=form.reason.data,
-                    idempotency_key=form.idempotency_key.data,
-                )  # fmt: skip
-            except DomainError as error:
-                status = show_refusal(form, error, "amount")
-            else:
-                flash("This adjustment was already made." if result.replayed else "The wallet was adjusted.", "success")
-                return redirect_after_post(url_for("dashboard.agent_detail", agent_id=agent.id, tab="ledger"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("dashboard/adjust_form.html", form=form, agent=agent), status
+
+    def done(result) -> str:
+        amount = format_money(result.amount_minor, result.currency)
+        confirm(
+            result, f"{agent.name}'s wallet was adjusted by {amount}.", f"This adjustment of {amount} was already made."
+        )
+        return _agent_page(agent.id, "ledger")
+
+    return submit_form(
+        form,
+        lambda: AdjustWallet(
+            idempotency_key=form.idempotency_key.data, agent_id=agent.id,
+            amount_minor=amount_from(form, "amount", agent.currency, signed=True), currency=agent.currency,
+            reason=form.reason.data,
+        ),
+        done, "dashboard/adjust_form.html", agent=agent,
+    )  # fmt: skip

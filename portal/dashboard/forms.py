@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,7 +16,7 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from portal.models.billing import PAYMENT_METHODS
+from portal.models.billing import PaymentMethod
 from portal.models.user import STAFF_ROLES
 from portal.web.forms import PASSWORD_RULE, IdempotentForm
 
@@ -29,16 +28,18 @@ REASON_RULES = [DataRequired("Give a reason; it is kept in the audit trail."), L
 
 def percent_to_bps(text: str) -> int:
     try:
-        value = Decimal(text.strip().rstrip("%").strip())
+        value = Decimal((text or "").strip().rstrip("%").strip())
     except InvalidOperation:
         raise ValidationError("Enter a percentage such as 10 or 7.5.") from None
+    if not value.is_finite():
+        raise ValidationError("Enter a percentage such as 10 or 7.5.")
     bps = value * 100
     if bps != bps.to_integral_value() or not 0 <= bps <= 10_000:
         raise ValidationError("Enter a percentage between 0 and 100 with at most two decimals.")
     return int(bps)
 
 
-class AgentForm(FlaskForm):
+class AgentForm(IdempotentForm):
     slug = StringField(
         "Portal address (slug)",
         validators=[
@@ -65,7 +66,7 @@ class AgentEditForm(AgentForm):
     """The same fields; the slug and currency cannot change once money has moved."""
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(IdempotentForm):
     reason = TextAreaField(
         "Reason", validators=[DataRequired("Give a reason; it is kept in the audit trail."), Length(max=500)]
     )
@@ -82,7 +83,7 @@ class InvoiceForm(IdempotentForm):
 
 class PaymentForm(IdempotentForm):
     amount = StringField("Amount received", validators=[DataRequired("Enter the amount received.")])
-    method = SelectField("Method", choices=[SelectChoice(m, m.replace("_", " ").capitalize()) for m in PAYMENT_METHODS])
+    method = SelectField("Method", choices=[SelectChoice(m, m.label) for m in PaymentMethod])
     instrument = StringField(
         "Card or account number",
         validators=[Optional(), Length(max=64)],
@@ -107,27 +108,27 @@ class RejectForm(IdempotentForm):
     reason = TextAreaField("Reason for the agent", validators=[DataRequired("Tell the agent why."), Length(max=500)])
 
 
-class SettingForm(FlaskForm):
+class SettingForm(IdempotentForm):
     value = StringField("New value", validators=[Length(max=4096)])
 
 
-class SecretSettingForm(FlaskForm):
+class SecretSettingForm(IdempotentForm):
     value = PasswordField("New secret value", validators=[DataRequired("Enter the new value."), Length(max=4096)])
 
 
-class UserForm(FlaskForm):
+class UserForm(IdempotentForm):
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in STAFF_ROLES])
     password = PasswordField("Initial password", validators=[DataRequired(), PASSWORD_RULE])
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(IdempotentForm):
     role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in STAFF_ROLES])
     is_active = BooleanField("Can log in")
 
 
-class AgentLoginForm(FlaskForm):
+class AgentLoginForm(IdempotentForm):
     email = EmailField("Log-in e-mail", validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     password = PasswordField("Initial password", validators=[DataRequired(), PASSWORD_RULE])

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 
 from portal import data_access
-from portal.dashboard import bp
+from portal.dashboard.blueprint import bp
 from portal.dashboard.forms import InvoiceForm, PaymentForm, ReasonForm, RefundForm
-from portal.domain.errors import DomainError
-from portal.repositories.invoices import InvoiceFilters
+from portal.domain import errors
+from portal.domain.money import format_money
+from portal.repositories.invoices import InvoiceDetail, InvoiceFilters
 from portal.repositories.pages import PageRequest
-from portal.services.invoicing import InvoiceDraft, create_invoice, issue_invoice, void_invoice
-from portal.web.commands import orchestrator, unit
-from portal.web.forms import amount_from, show_refusal
-from portal.web.htmx import redirect_after_post, render_page
+from portal.security.masking import last4
+from portal.services.invoicing import CreateInvoice, IssueInvoice, VoidInvoice
+from portal.services.money.commands import RecordPayment, RefundPayment
+from portal.web.commands import confirm, submit_action, submit_form
+from portal.web.forms import ActionForm, amount_from
+from portal.web.htmx import render_page
 
 
-def _invoice_or_404(invoice_id: int):
+def _invoice_or_404(invoice_id: int) -> InvoiceDetail:
     detail = data_access.invoice_detail(invoice_id)
     if detail is None:
         abort(404)
     return detail
+
+
+def _invoice_page(invoice_id: int) -> str:
+    return url_for("dashboard.invoice_detail", invoice_id=invoice_id)
 
 
 @bp.route("/invoices")
@@ -33,95 +40,86 @@ def invoices():
 @bp.route("/invoices/new", methods=["GET", "POST"])
 def invoice_new():
     form = InvoiceForm(agent=request.args.get("agent", "")) if request.method == "GET" else InvoiceForm()
-    status = 200
-    if form.validate_on_submit():
+
+    def command() -> CreateInvoice:
         agent = data_access.agent_by_slug(form.agent.data.strip().lower())
         if agent is None:
-            form.agent.errors = ["There is no agent with that slug."]
-            status = 422
-        elif (amount := amount_from(form, "amount", agent.currency)) is None:
-            status = 422
-        else:
-            draft = InvoiceDraft(
-                agent.id, form.customer_name.data, amount, agent.currency, form.due_date.data,
-                customer_email=form.customer_email.data, description=form.description.data or "",
-            )  # fmt: skip
-            try:
-                invoice_id = create_invoice(unit("create_invoice"), draft)
-            except DomainError as error:
-                status = show_refusal(form, error)
-            else:
-                flash("The draft invoice was created. Issue it when it is ready to send.", "success")
-                return redirect_after_post(url_for("dashboard.invoice_detail", invoice_id=invoice_id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("dashboard/invoice_form.html", form=form), status
+            raise errors.NotFound("There is no agent with that slug.", "agent")
+        return CreateInvoice(
+            idempotency_key=form.idempotency_key.data, agent_id=agent.id, customer_name=form.customer_name.data,
+            amount_minor=amount_from(form, "amount", agent.currency), currency=agent.currency,
+            due_date=form.due_date.data, customer_email=form.customer_email.data,
+            description=form.description.data or "",
+        )  # fmt: skip
+
+    def done(result) -> str:
+        confirm(result, f"Draft invoice {result.number} was created. Issue it when it is ready to send.",
+                f"Draft invoice {result.number} had been created already.")  # fmt: skip
+        return _invoice_page(result.invoice_id)
+
+    return submit_form(form, command, done, "dashboard/invoice_form.html")
 
 
 @bp.route("/invoices/<int:invoice_id>")
 def invoice_detail(invoice_id: int):
     detail = _invoice_or_404(invoice_id)
-    return render_template(
-        "dashboard/invoice.html", detail=detail, payment_form=PaymentForm(formdata=None), action_form=ReasonForm()
-    )
+    return render_template("dashboard/invoice.html", detail=detail, form=PaymentForm(formdata=None))
 
 
 @bp.route("/invoices/<int:invoice_id>/issue", methods=["POST"])
 def invoice_issue(invoice_id: int):
-    detail = _invoice_or_404(invoice_id)
-    try:
-        issue_invoice(unit("issue_invoice"), invoice_id)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(f"Invoice {detail.invoice.number} was issued.", "success")
-    return redirect_after_post(url_for("dashboard.invoice_detail", invoice_id=invoice_id))
+    _invoice_or_404(invoice_id)
+    form = ActionForm()
+
+    def done(result) -> str:
+        confirm(result, f"Invoice {result.number} was issued.", f"Invoice {result.number} had been issued already.")
+        return _invoice_page(invoice_id)
+
+    return submit_action(
+        form, lambda: IssueInvoice(idempotency_key=form.idempotency_key.data, invoice_id=invoice_id), done
+    )
 
 
 @bp.route("/invoices/<int:invoice_id>/void", methods=["GET", "POST"])
 def invoice_void(invoice_id: int):
     detail = _invoice_or_404(invoice_id)
     form = ReasonForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            void_invoice(unit("void_invoice", form.reason.data), invoice_id)
-        except DomainError as error:
-            status = show_refusal(form, error)
-        else:
-            flash(f"Invoice {detail.invoice.number} was voided.", "success")
-            return redirect_after_post(url_for("dashboard.invoice_detail", invoice_id=invoice_id))
-    elif request.method == "POST":
-        status = 422
-    return render_template(
-        "dashboard/confirm.html", form=form, title=f"Void invoice {detail.invoice.number}?",
+
+    def done(result) -> str:
+        confirm(result, f"Invoice {result.number} was voided.", f"Invoice {result.number} had been voided already.")
+        return _invoice_page(invoice_id)
+
+    return submit_form(
+        form,
+        lambda: VoidInvoice(idempotency_key=form.idempotency_key.data, invoice_id=invoice_id, reason=form.reason.data),
+        done, "dashboard/confirm.html", title=f"Void invoice {detail.invoice.number}?",
         consequence="A void invoice can no longer be paid and leaves the agent's invoiced and outstanding totals. "
         "This cannot be undone.",
-        submit="Void invoice", cancel=url_for("dashboard.invoice_detail", invoice_id=invoice_id), danger=True,
-    ), status  # fmt: skip
+        submit="Void invoice", cancel=_invoice_page(invoice_id), danger=True,
+    )  # fmt: skip
 
 
 @bp.route("/invoices/<int:invoice_id>/payments", methods=["POST"])
 def payment_record(invoice_id: int):
     detail = _invoice_or_404(invoice_id)
     form = PaymentForm()
-    status = 422
-    if form.validate_on_submit() and (amount := amount_from(form, "amount", detail.invoice.currency)) is not None:
-        try:
-            result = orchestrator().record_payment(
-                invoice_id=invoice_id, amount_minor=amount, currency=detail.invoice.currency,
-                method=form.method.data, instrument=form.instrument.data, external_reference=form.reference.data,
-                idempotency_key=form.idempotency_key.data,
-            )  # fmt: skip
-        except DomainError as error:
-            status = show_refusal(form, error, "amount")
-        else:
-            flash(
-                "This payment was already recorded." if result.replayed else "The payment was recorded.",
-                "info" if result.replayed else "success",
-            )
-            return redirect_after_post(url_for("dashboard.invoice_detail", invoice_id=invoice_id))
-    return render_template("dashboard/invoice.html", detail=detail, payment_form=form, action_form=ReasonForm()), status
+    currency = detail.invoice.currency
+
+    def done(result) -> str:
+        amount = format_money(result.amount_minor, result.currency)
+        confirm(result, f"Payment of {amount} recorded on {result.invoice_number}.",
+                f"This payment of {amount} on {result.invoice_number} was already recorded.")  # fmt: skip
+        return _invoice_page(invoice_id)
+
+    return submit_form(
+        form,
+        lambda: RecordPayment(
+            idempotency_key=form.idempotency_key.data, invoice_id=invoice_id,
+            amount_minor=amount_from(form, "amount", currency), currency=currency, method=form.method.data,
+            instrument_last4=last4(form.instrument.data), external_reference=form.reference.data,
+        ),
+        done, "dashboard/invoice.html", detail=detail,
+    )  # fmt: skip
 
 
 @bp.route("/payments/<int:payment_id>/refund", methods=["GET", "POST"])
@@ -132,18 +130,19 @@ def payment_refund(payment_id: int):
     detail = _invoice_or_404(invoice_id)
     payment = next(p for p in detail.payments if p.id == payment_id)
     form = RefundForm()
-    status = 200
-    if form.validate_on_submit() and (amount := amount_from(form, "amount", payment.currency)) is not None:
-        try:
-            result = orchestrator().refund_payment(
-                payment_id=payment_id, amount_minor=amount, currency=payment.currency, reason=form.reason.data,
-                idempotency_key=form.idempotency_key.data,
-            )  # fmt: skip
-        except DomainError as error:
-            status = show_refusal(form, error, "amount")
-        else:
-            flash("This refund was already made." if result.replayed else "The refund was recorded.", "success")
-            return redirect_after_post(url_for("dashboard.invoice_detail", invoice_id=invoice_id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("dashboard/refund_form.html", form=form, detail=detail, payment=payment), status
+
+    def done(result) -> str:
+        amount = format_money(result.amount_minor, result.currency)
+        confirm(result, f"Refund of {amount} recorded on {result.invoice_number}.",
+                f"This refund of {amount} was already made.")  # fmt: skip
+        return _invoice_page(invoice_id)
+
+    return submit_form(
+        form,
+        lambda: RefundPayment(
+            idempotency_key=form.idempotency_key.data, payment_id=payment_id,
+            amount_minor=amount_from(form, "amount", payment.currency), currency=payment.currency,
+            reason=form.reason.data,
+        ),
+        done, "dashboard/refund_form.html", detail=detail, payment=payment,
+    )  # fmt: skip

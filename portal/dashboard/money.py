@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, request, url_for
 
 from portal import data_access
-from portal.dashboard import bp
+from portal.dashboard.blueprint import bp
 from portal.dashboard.forms import RejectForm
 from portal.domain.errors import DomainError
-from portal.models.wallet import PAYOUT_STATUSES
+from portal.domain.money import format_money
+from portal.models.wallet import PAYOUT_STATUSES, PayoutDecision
 from portal.repositories.pages import PageRequest
-from portal.web.commands import orchestrator
-from portal.web.forms import ActionForm, show_refusal
+from portal.services.money.commands import ApproveCommission, DecidePayout, MarkPayoutPaid
+from portal.web.commands import confirm, run, submit_action, submit_form
+from portal.web.forms import ActionForm
 from portal.web.htmx import redirect_after_post, render_page
+from portal.web.redirects import back_on_this_site
 
 MAX_BULK = 100
 
@@ -31,19 +34,15 @@ def commissions():
 @bp.route("/commissions/<int:commission_id>/approve", methods=["POST"])
 def commission_approve(commission_id: int):
     form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        result = orchestrator().approve_commission(
-            commission_id=commission_id, idempotency_key=form.idempotency_key.data
-        )
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(
-            "Already approved." if result.replayed else "The commission was credited to the agent's wallet.", "success"
-        )
-    return redirect_after_post(request.referrer or url_for("dashboard.commissions"))
+
+    def done(result) -> str:
+        amount = format_money(result.credited_minor, result.currency)
+        confirm(result, f"Commission #{commission_id}: {amount} credited to the agent's wallet.", "Already approved.")
+        return back_on_this_site(url_for("dashboard.commissions"))
+
+    return submit_action(
+        form, lambda: ApproveCommission(idempotency_key=form.idempotency_key.data, commission_id=commission_id), done
+    )
 
 
 @bp.route("/commissions/approve-many", methods=["POST"])
@@ -52,16 +51,18 @@ def commissions_approve_many():
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    chosen = [int(value) for value in request.form.getlist("commission") if value.isdigit()][:MAX_BULK]
+    chosen = [int(value) for value in request.form.getlist("commission") if value.isdigit() and len(value) < 19]
+    chosen = chosen[:MAX_BULK]
     if not chosen:
         flash("Tick the commissions to approve first.", "info")
         return redirect_after_post(url_for("dashboard.commissions"))
-    commands = orchestrator()
     approved, skipped = 0, []
     for commission_id in chosen:
         try:
-            result = commands.approve_commission(
-                commission_id=commission_id, idempotency_key=f"bulk-{form.idempotency_key.data}-{commission_id}"
+            result = run(
+                ApproveCommission(
+                    idempotency_key=f"bulk-{form.idempotency_key.data}-{commission_id}", commission_id=commission_id
+                )
             )
         except DomainError as error:
             skipped.append(f"#{commission_id}: {error.message}")
@@ -81,52 +82,53 @@ def payouts():
     return render_page("dashboard/payouts.html", "dashboard/_payouts_table.html", payouts=listing, status=status)
 
 
-def _decide(payout_id: int, decision: str):
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    commands = orchestrator()
-    method = commands.approve_payout if decision == "approve" else commands.mark_payout_paid
-    try:
-        result = method(payout_id=payout_id, idempotency_key=form.idempotency_key.data)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        done = "approved and debited" if decision == "approve" else "marked paid"
-        flash("Already done." if result.replayed else f"Payout #{payout_id} was {done}.", "success")
-    return redirect_after_post(request.referrer or url_for("dashboard.payouts"))
+def _payout_done(result) -> str:
+    amount = format_money(result.amount_minor, result.currency)
+    done = "approved and debited" if result.status == "approved" else "marked paid"
+    confirm(result, f"Payout #{result.payout_id} of {amount} was {done}.", "Already done.")
+    return back_on_this_site(url_for("dashboard.payouts"))
 
 
 @bp.route("/payouts/<int:payout_id>/approve", methods=["POST"])
 def payout_approve(payout_id: int):
-    return _decide(payout_id, "approve")
+    form = ActionForm()
+    return submit_action(
+        form,
+        lambda: DecidePayout(
+            idempotency_key=form.idempotency_key.data, payout_id=payout_id, decision=PayoutDecision.APPROVE
+        ),
+        _payout_done,
+    )
 
 
 @bp.route("/payouts/<int:payout_id>/paid", methods=["POST"])
 def payout_paid(payout_id: int):
-    return _decide(payout_id, "paid")
+    form = ActionForm()
+    return submit_action(
+        form, lambda: MarkPayoutPaid(idempotency_key=form.idempotency_key.data, payout_id=payout_id), _payout_done
+    )
 
 
 @bp.route("/payouts/<int:payout_id>/reject", methods=["GET", "POST"])
 def payout_reject(payout_id: int):
-    if data_access.payout(payout_id) is None:
+    payout = data_access.payout(payout_id)
+    if payout is None:
         abort(404)
     form = RejectForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            orchestrator().reject_payout(
-                payout_id=payout_id, reason=form.reason.data, idempotency_key=form.idempotency_key.data
-            )
-        except DomainError as error:
-            status = show_refusal(form, error, "reason")
-        else:
-            flash(f"Payout #{payout_id} was rejected; the amount is available to the agent again.", "success")
-            return redirect_after_post(url_for("dashboard.payouts"))
-    elif request.method == "POST":
-        status = 422
-    return render_template(
-        "dashboard/confirm.html", form=form, title=f"Reject payout #{payout_id}?",
+
+    def done(result) -> str:
+        amount = format_money(result.amount_minor, result.currency)
+        confirm(result, f"Payout #{payout_id} of {amount} was rejected; the amount is available to the agent again.",
+                "This payout had been rejected already.")  # fmt: skip
+        return url_for("dashboard.payouts")
+
+    return submit_form(
+        form,
+        lambda: DecidePayout(
+            idempotency_key=form.idempotency_key.data, payout_id=payout_id, decision=PayoutDecision.REJECT,
+            reason=form.reason.data,
+        ),
+        done, "dashboard/confirm.html", title=f"Reject payout #{payout_id}?",
         consequence="The held amount returns to the agent's available balance and the agent is told why.",
         submit="Reject payout", cancel=url_for("dashboard.payouts"), danger=True,
-    ), status  # fmt: skip
+    )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from portal import data_access
-from portal.dashboard import bp
+from portal.dashboard.blueprint import bp
 from portal.repositories.overview import DateRange
 from portal.web.charts import bar_chart
 from portal.web.htmx import render_page

@@ -1,16 +1,27 @@
-"""Refusals a user can act on. Each message is safe to show as it is."""
+"""Refusals a user can act on. Each message is safe to show as it is.
+
+A refusal names the field it is about (``amount``, ``reason``, ``slug``…) when
+there is one, so a form shows it next to that field and an API lists it under
+that name. The HTTP status is the class's: the pages, the API and the CLI all
+answer a refusal the same way.
+"""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class DomainError(Exception):
     """A command was refused; nothing was changed."""
 
-    http_status = 422
+    http_status: ClassVar[int] = 422
+    #: The field a refusal of this kind is about when the raiser names none.
+    default_field: ClassVar[str | None] = None
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field if field is not None else self.default_field
 
 
 class NotFound(DomainError):
@@ -24,13 +35,15 @@ class InputNotValid(DomainError):
 class AmountNotValid(InputNotValid):
     """Zero, negative, fractional or absurdly large amounts."""
 
+    default_field = "amount"
+
 
 class CurrencyMismatch(InputNotValid):
-    pass
+    default_field = "amount"
 
 
 class ReasonRequired(InputNotValid):
-    pass
+    default_field = "reason"
 
 
 class AgentSuspended(DomainError):
@@ -50,7 +63,7 @@ class PaymentNotRefundable(DomainError):
 
 
 class RefundExceedsPayment(DomainError):
-    pass
+    default_field = "amount"
 
 
 class CommissionNotApprovable(DomainError):
@@ -59,10 +72,11 @@ class CommissionNotApprovable(DomainError):
 
 class InsufficientFunds(DomainError):
     http_status = 409
+    default_field = "amount"
 
 
 class BelowMinimumPayout(DomainError):
-    pass
+    default_field = "amount"
 
 
 class PayoutNotPending(DomainError):
@@ -83,3 +97,9 @@ class ConcurrencyConflict(DomainError):
     """Others kept changing the same records; the command gave up after its retries."""
 
     http_status = 409
+
+
+class ServiceUnavailable(DomainError):
+    """A part the command needs (the key service, the database) cannot be reached now."""
+
+    http_status = 503

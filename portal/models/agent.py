@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.domain import errors
 from portal.models.base import Base, TimestampMixin, UTCDateTime, currency_check, one_of, utcnow
 
-AGENT_STATUSES = ("active", "suspended")
+
+class AgentStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+AGENT_STATUSES = tuple(AgentStatus)
 MAX_RATE_BPS = 10_000
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 
@@ -40,6 +48,20 @@ class Agent(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(sa.String(16), default="active")
     commission_rate_bps: Mapped[int] = mapped_column(sa.Integer)
     currency: Mapped[str] = mapped_column(sa.String(3))
+
+    @property
+    def active(self) -> bool:
+        return self.status == AgentStatus.ACTIVE
+
+    def change_status(self, status: AgentStatus) -> None:
+        """Suspend (no log-in, no payouts) or reactivate."""
+        if self.status == status:
+            raise errors.InputNotValid(f"{self.name} is already {status}.")
+        self.status = status
+
+    def check_can_request_payouts(self) -> None:
+        if not self.active:
+            raise errors.AgentSuspended("Payouts are not available while the agent is suspended.")
 
 
 class PortalLogo(Base):

@@ -1,12 +1,15 @@
-"""Invoices issued for agents' customers, payments against them and refunds."""
+"""Invoices issued for agents' customers, payments against them and refunds, with their rules."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.domain import errors
+from portal.domain.money import format_money
 from portal.models.base import (
     Base,
     Money,
@@ -17,9 +20,72 @@ from portal.models.base import (
     utcnow,
 )
 
-INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid", "void")
-PAYMENT_STATUSES = ("succeeded", "partially_refunded", "refunded")
-PAYMENT_METHODS = ("card", "bank_transfer", "cash", "other")
+
+class InvoiceStatus(StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    VOID = "void"
+
+    @property
+    def payable(self) -> bool:
+        """Only an issued invoice, or one paid in part, takes payments."""
+        return self in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
+
+    @property
+    def billed(self) -> bool:
+        """Counted in what the agent invoiced: issued, whether paid or not."""
+        return self in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID)
+
+    @property
+    def voidable(self) -> bool:
+        """Nobody has paid it (a paid one is refunded first)."""
+        return self in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+    @classmethod
+    def after_payments(cls, paid_minor: int, amount_minor: int) -> InvoiceStatus:
+        """What an issued invoice is once ``paid_minor`` of ``amount_minor`` is paid, net of refunds."""
+        if paid_minor == 0:
+            return cls.ISSUED
+        return cls.PAID if paid_minor == amount_minor else cls.PARTIALLY_PAID
+
+
+def still_due_minor(status: str, amount_minor: int, paid_minor: int) -> int:
+    """What the customer still owes: nothing on a draft or a void invoice."""
+    return amount_minor - paid_minor if InvoiceStatus(status).payable else 0
+
+
+class PaymentStatus(StrEnum):
+    SUCCEEDED = "succeeded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+
+    @classmethod
+    def after_refunds(cls, refunded_minor: int, amount_minor: int) -> PaymentStatus:
+        if refunded_minor == 0:
+            return cls.SUCCEEDED
+        return cls.REFUNDED if refunded_minor == amount_minor else cls.PARTIALLY_REFUNDED
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    BANK_TRANSFER = "bank_transfer"
+    CASH = "cash"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+INVOICE_STATUSES = tuple(InvoiceStatus)
+PAYMENT_STATUSES = tuple(PaymentStatus)
+PAYMENT_METHODS = tuple(PaymentMethod)
 
 
 class Invoice(TimestampMixin, Base):
@@ -65,6 +131,60 @@ class Invoice(TimestampMixin, Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def still_due_minor(self) -> int:
+        return still_due_minor(self.status, self.amount_minor, self.paid_minor)
+
+    def issue(self, now: datetime) -> None:
+        """Send a draft to the customer: from now on it is owed and can be paid."""
+        if self.status != InvoiceStatus.DRAFT:
+            raise errors.InvoiceStateConflict(
+                f"Invoice {self.number} is {InvoiceStatus(self.status).label}: only drafts can be issued."
+            )
+        self.status = InvoiceStatus.ISSUED
+        self.issued_at = now
+
+    def void(self, now: datetime) -> bool:
+        """Cancel an invoice nobody has paid; returns whether it had been issued (and so counted)."""
+        status = InvoiceStatus(self.status)
+        if not status.voidable:
+            raise errors.InvoiceStateConflict(
+                f"Invoice {self.number} is {status.label}: refund its payments before voiding it."
+            )
+        self.status = InvoiceStatus.VOID
+        self.voided_at = now
+        return status == InvoiceStatus.ISSUED
+
+    def take_payment(self, amount_minor: int, currency: str) -> None:
+        """Money received: never on an invoice that is not payable, never above what is still due."""
+        status = InvoiceStatus(self.status)
+        if not status.payable:
+            raise errors.InvoiceNotPayable(
+                f"Invoice {self.number} is {status.label}: only issued or partially paid invoices take payments."
+            )
+        if currency != self.currency:
+            raise errors.CurrencyMismatch(
+                f"Invoice {self.number} is in {self.currency}; the amount given is in {currency}."
+            )
+        due = self.still_due_minor
+        if amount_minor > due:
+            raise errors.AmountNotValid(
+                f"The payment of {format_money(amount_minor, currency)} is more than the "
+                f"{format_money(due, currency)} still due on invoice {self.number}."
+            )
+        self.paid_minor += amount_minor
+        self.status = InvoiceStatus.after_payments(self.paid_minor, self.amount_minor)
+
+    def take_refund(self, amount_minor: int) -> None:
+        """Money given back on one of its payments: the invoice is owed that much again."""
+        if not 0 < amount_minor <= self.paid_minor:
+            raise errors.RefundExceedsPayment(
+                f"Invoice {self.number} has {format_money(self.paid_minor, self.currency)} paid; "
+                f"{format_money(amount_minor, self.currency)} cannot be refunded on it."
+            )
+        self.paid_minor -= amount_minor
+        self.status = InvoiceStatus.after_payments(self.paid_minor, self.amount_minor)
+
 
 class Payment(Base):
     """Money received against one invoice; the instrument is stored masked."""
@@ -104,6 +224,27 @@ class Payment(Base):
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def refundable_minor(self) -> int:
+        return self.amount_minor - self.refunded_minor
+
+    def refund(self, amount_minor: int, currency: str) -> None:
+        """Give back part or all of what is left of the payment."""
+        if self.status == PaymentStatus.REFUNDED:
+            raise errors.PaymentNotRefundable(f"Payment #{self.id} has already been refunded in full.")
+        if currency != self.currency:
+            raise errors.CurrencyMismatch(
+                f"Payment #{self.id} is in {self.currency}; the amount given is in {currency}."
+            )
+        left = self.refundable_minor
+        if amount_minor > left:
+            raise errors.RefundExceedsPayment(
+                f"The refund of {format_money(amount_minor, currency)} is more than the "
+                f"{format_money(left, currency)} left to refund on payment #{self.id}."
+            )
+        self.refunded_minor += amount_minor
+        self.status = PaymentStatus.after_refunds(self.refunded_minor, self.amount_minor)
 
 
 class Refund(Base):

@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.domain import errors
+from portal.domain.money import apply_rate_half_up, prorate_half_up
 from portal.models.base import Base, Money, UTCDateTime, currency_check, one_of, utcnow
 
-COMMISSION_KINDS = ("commission", "clawback")
-COMMISSION_STATUSES = ("pending", "approved", "credited")
+
+class CommissionKind(StrEnum):
+    COMMISSION = "commission"
+    CLAWBACK = "clawback"
+
+
+class CommissionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    CREDITED = "credited"
+
+    @property
+    def awaiting_credit(self) -> bool:
+        """Earned but not in the wallet yet."""
+        return self in (CommissionStatus.PENDING, CommissionStatus.APPROVED)
+
+
+COMMISSION_KINDS = tuple(CommissionKind)
+COMMISSION_STATUSES = tuple(CommissionStatus)
 
 
 class Commission(Base):
@@ -54,3 +74,47 @@ class Commission(Base):
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @classmethod
+    def on_payment(
+        cls, *, agent_id: int, payment_id: int, amount_minor: int, currency: str, rate_bps: int, now: datetime
+    ) -> Commission:
+        """The agent's share of a payment, rounded half-up, pending until approved."""
+        return cls(
+            agent_id=agent_id, payment_id=payment_id, refund_id=None, kind=CommissionKind.COMMISSION, rate_bps=rate_bps,
+            base_amount_minor=amount_minor, amount_minor=apply_rate_half_up(amount_minor, rate_bps), currency=currency,
+            status=CommissionStatus.PENDING, created_at=now, approved_at=None, approved_by=None, credited_at=None,
+        )  # fmt: skip
+
+    def owed_back(self, refunded_minor: int, paid_minor: int, clawed_so_far_minor: int) -> int:
+        """How much of this commission a refund takes back now (a negative amount, or 0).
+
+        Computed on the cumulative refund, so the clawbacks of several partial
+        refunds add up exactly to the commission once the payment is fully refunded.
+        """
+        return -prorate_half_up(self.amount_minor, refunded_minor, paid_minor) - clawed_so_far_minor
+
+    def clawback(
+        self, *, refund_id: int, refund_minor: int, amount_minor: int, actor: str, now: datetime
+    ) -> Commission:
+        """The clawback of this commission for one refund; credited at once if the commission was."""
+        credited = self.status == CommissionStatus.CREDITED
+        return Commission(
+            agent_id=self.agent_id, payment_id=self.payment_id, refund_id=refund_id, kind=CommissionKind.CLAWBACK,
+            rate_bps=self.rate_bps, base_amount_minor=refund_minor, amount_minor=amount_minor, currency=self.currency,
+            status=CommissionStatus.CREDITED if credited else CommissionStatus.PENDING, created_at=now,
+            approved_at=now if credited else None, approved_by=actor if credited else None,
+            credited_at=now if credited else None,
+        )  # fmt: skip
+
+    def check_approvable(self) -> None:
+        if self.kind == CommissionKind.CLAWBACK:
+            raise errors.CommissionNotApprovable("Clawbacks are applied together with the commission they reduce.")
+        if self.status != CommissionStatus.PENDING:
+            raise errors.CommissionNotApprovable(f"Commission #{self.id} is already {self.status}.")
+
+    def credit(self, actor: str, now: datetime) -> None:
+        """Approved and credited to the wallet in one step."""
+        self.status = CommissionStatus.CREDITED
+        self.approved_at = self.credited_at = now
+        self.approved_by = actor

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, one_of, utcnow
 
-AUDIENCES = ("agent", "staff")
+
+class Audience(StrEnum):
+    AGENT = "agent"
+    STAFF = "staff"
+
+
+AUDIENCES = tuple(Audience)
 
 
 class Notification(Base):
@@ -41,7 +48,13 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-OUTBOX_STATUSES = ("pending", "sent", "failed")
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+OUTBOX_STATUSES = tuple(OutboxStatus)
 
 
 class EmailOutbox(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -10,8 +11,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, TimestampMixin, UTCDateTime, one_of, utcnow
 
-STAFF_ROLES = ("admin", "finance", "viewer")
-ROLES = (*STAFF_ROLES, "agent")
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    FINANCE = "finance"
+    VIEWER = "viewer"
+    AGENT = "agent"
+
+    @property
+    def staff(self) -> bool:
+        return self != Role.AGENT
+
+
+STAFF_ROLES = tuple(role for role in Role if role.staff)
+ROLES = tuple(Role)
 
 
 class User(UserMixin, TimestampMixin, Base):

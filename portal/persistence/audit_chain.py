@@ -40,15 +40,17 @@ HASHED_FIELDS = (
     "prev_hash",
 )
 
-# Built once and reused: no statement or cache key to rebuild on the hot path.
+# Built once and reused: no statement or cache key to rebuild on the hot path. Moving the
+# chain's head is bookkeeping, not a row the command wrote: the unit of work does not count it.
 _HEAD = AuditChainHead.__table__
 _LOCK_HEAD = (
     sa.update(_HEAD)
     .where(_HEAD.c.id == 1)
     .values(last_seq=_HEAD.c.last_seq)
     .returning(_HEAD.c.last_seq, _HEAD.c.last_hash)
+    .execution_options(uncounted=True)
 )
-_MOVE_HEAD = sa.update(_HEAD).where(_HEAD.c.id == 1)
+_MOVE_HEAD = sa.update(_HEAD).where(_HEAD.c.id == 1).execution_options(uncounted=True)
 _INSERT_EVENTS = sa.insert(AuditEvent.__table__)
 
 
@@ -90,7 +92,11 @@ def lock_chain_head(connection: Connection) -> tuple[int, str]:
     """
     row = connection.execute(_LOCK_HEAD).first()
     if row is None:
-        connection.execute(sa.insert(_HEAD).values(id=1, last_seq=0, last_hash=GENESIS_HASH, head_mac=""))
+        connection.execute(
+            sa.insert(_HEAD)
+            .values(id=1, last_seq=0, last_hash=GENESIS_HASH, head_mac="")
+            .execution_options(uncounted=True)
+        )
         return 0, GENESIS_HASH
     return row.last_seq, row.last_hash
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Agent, AgentFinancialSummary
+from portal.repositories.base import Repository
 from portal.repositories.pages import Page, PageRequest, escape_like, paginate
 
 
@@ -138,18 +139,10 @@ class AgentReadRepository:
         return paginate(self.session, query.order_by(key, Agent.id), request, lambda row: AgentListItem(**row))
 
 
-class AgentRepository:
+class AgentRepository(Repository[Agent]):
     """Agents as the commands change them; never commits."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, agent: Agent) -> Agent:
-        self.session.add(agent)
-        return agent
-
-    def get(self, agent_id: int) -> Agent | None:
-        return self.session.get(Agent, agent_id)
+    model = Agent
 
     def by_slug(self, slug: str) -> Agent | None:
         return self.session.scalar(sa.select(Agent).where(Agent.slug == slug))

@@ -4,41 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Agent, Commission, Invoice, Payment
 from portal.models.base import utcnow
-from portal.persistence.audit_trail import insert_audited
+from portal.models.commission import CommissionKind, CommissionStatus
+from portal.persistence.audit_events import column_values, insert_audited
+from portal.repositories.base import Repository
 from portal.repositories.overview import utc_day
 from portal.repositories.pages import Page, PageRequest, paginate
 
 
-class CommissionRepository:
+class CommissionRepository(Repository[Commission]):
     """Adds commissions and finds those waiting for approval; never commits."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    model = Commission
 
-    def add(self, commission: Commission) -> Commission:
-        self.session.add(commission)
-        return commission
-
-    def insert(self, **values: Any) -> int:
-        """Store a new commission at once, audited, without an ORM object; returns its id."""
-        return insert_audited(self.session, Commission, {**values, "version": 1}).id
-
-    def get(self, commission_id: int) -> Commission | None:
-        return self.session.get(Commission, commission_id)
-
-    def for_payment(self, payment_id: int) -> list[Commission]:
-        return list(
-            self.session.scalars(
-                sa.select(Commission).where(Commission.payment_id == payment_id).order_by(Commission.id)
-            )
-        )
+    def insert(self, commission: Commission) -> int:
+        """Store a new commission at once, audited, without a flush; returns its id."""
+        return insert_audited(self.session, Commission, {**column_values(commission), "version": 1}).id
 
     def pending_clawbacks(self, payment_id: int) -> list[Commission]:
         """Clawbacks of a payment whose commission has not been credited yet."""
@@ -47,8 +33,8 @@ class CommissionRepository:
                 sa.select(Commission)
                 .where(
                     Commission.payment_id == payment_id,
-                    Commission.kind == "clawback",
-                    Commission.status == "pending",
+                    Commission.kind == CommissionKind.CLAWBACK,
+                    Commission.status == CommissionStatus.PENDING,
                 )
                 .order_by(Commission.id)
             )
@@ -56,7 +42,9 @@ class CommissionRepository:
 
     def original_for_payment(self, payment_id: int) -> Commission | None:
         return self.session.scalar(
-            sa.select(Commission).where(Commission.payment_id == payment_id, Commission.kind == "commission")
+            sa.select(Commission).where(
+                Commission.payment_id == payment_id, Commission.kind == CommissionKind.COMMISSION
+            )
         )
 
     def clawed_back_total(self, payment_id: int) -> int:
@@ -65,7 +53,7 @@ class CommissionRepository:
         return int(
             self.session.scalar(
                 sa.select(sa.func.coalesce(sa.func.sum(Commission.amount_minor), 0)).where(
-                    Commission.payment_id == payment_id, Commission.kind == "clawback"
+                    Commission.payment_id == payment_id, Commission.kind == CommissionKind.CLAWBACK
                 )
             )
         )
@@ -76,8 +64,8 @@ class CommissionRepository:
             self.session.scalars(
                 sa.select(Commission.id)
                 .where(
-                    Commission.status == "pending",
-                    Commission.kind == "commission",
+                    Commission.status == CommissionStatus.PENDING,
+                    Commission.kind == CommissionKind.COMMISSION,
                     Commission.created_at <= cutoff,
                 )
                 .order_by(Commission.created_at, Commission.id)

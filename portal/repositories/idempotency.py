@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from portal.models import IdempotencyRecord
 from portal.models.base import utcnow
-from portal.persistence.unit_of_work import note_rows_written
 
 # Built once and reused: no statement or cache key to rebuild on the hot path.
 _RECORDS = IdempotencyRecord.__table__
@@ -43,4 +42,3 @@ class IdempotencyRepository:
                 "created_at": utcnow(),
             },
         )
-        note_rows_written(self.session, 1)

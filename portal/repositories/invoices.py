@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from portal.models import Agent, Commission, Invoice, Payment, Refund
-from portal.models.billing import INVOICE_STATUSES
+from portal.models.billing import INVOICE_STATUSES, InvoiceStatus, PaymentStatus, still_due_minor
+from portal.repositories.base import Repository
 from portal.repositories.pages import Page, PageRequest, escape_like, paginate
 
 # Built once and reused: no statement or cache key to rebuild on the hot path.
@@ -18,29 +19,24 @@ _WITH_AGENT = (
 )
 
 
-class InvoiceRepository:
+class InvoiceRepository(Repository[Invoice]):
     """Adds and finds invoices; never commits."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, invoice: Invoice) -> Invoice:
-        self.session.add(invoice)
-        return invoice
-
-    def get(self, invoice_id: int) -> Invoice | None:
-        return self.session.get(Invoice, invoice_id)
+    model = Invoice
 
     def with_agent(self, invoice_id: int) -> tuple[Invoice, Agent] | None:
         """The invoice and its agent, in one query."""
         row = self.session.execute(_WITH_AGENT, {"invoice": invoice_id}).first()
         return (row.Invoice, row.Agent) if row else None
 
-    def by_number(self, number: str) -> Invoice | None:
-        return self.session.scalar(sa.select(Invoice).where(Invoice.number == number))
+    def next_number(self, agent: Agent) -> str:
+        """``NORTHWIND-00042``: the agent's slug (unique) and its running invoice count.
 
-    def count_for_agent(self, agent_id: int) -> int:
-        return self.session.scalar(sa.select(sa.func.count(Invoice.id)).where(Invoice.agent_id == agent_id)) or 0
+        Two invoices drafted at once may compute the same number; the unique
+        constraint refuses the second, and the command runner retries it.
+        """
+        count = self.session.scalar(sa.select(sa.func.count(Invoice.id)).where(Invoice.agent_id == agent.id)) or 0
+        return f"{agent.slug.upper()}-{count + 1:05d}"
 
 
 @dataclass(frozen=True)
@@ -56,6 +52,22 @@ class InvoiceRow:
     due_date: date
     status: str
     issued_at: datetime | None
+
+    @property
+    def payable(self) -> bool:
+        return InvoiceStatus(self.status).payable
+
+    @property
+    def issuable(self) -> bool:
+        return self.status == InvoiceStatus.DRAFT
+
+    @property
+    def voidable(self) -> bool:
+        return InvoiceStatus(self.status).voidable
+
+    @property
+    def still_due_minor(self) -> int:
+        return still_due_minor(self.status, self.amount_minor, self.paid_minor)
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,10 @@ class InvoicePayment:
     received_at: datetime
     commission_minor: int | None
     commission_status: str | None
+
+    @property
+    def refundable(self) -> bool:
+        return self.status != PaymentStatus.REFUNDED
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from portal.models import EmailOutbox, Notification, User
 from portal.models.base import UTCDateTime, utcnow
-from portal.persistence.unit_of_work import note_rows_written
+from portal.models.notification import Audience
+from portal.models.user import Role
 from portal.repositories.pages import Page, PageRequest, paginate
 from portal.security.masking import mask_text
 
-STAFF_RECIPIENT_ROLES = ("admin", "finance")
+STAFF_RECIPIENT_ROLES = (Role.ADMIN, Role.FINANCE)
 
 
 def _queue_emails(recipients: sa.ColumnElement[bool]) -> sa.Insert:
@@ -71,23 +72,33 @@ class NotificationRepository:
                 "created_at": now,
             },
         ).scalar_one()
-        if notification.audience == "agent":
-            queued = connection.execute(
+        if notification.audience == Audience.AGENT:
+            connection.execute(
                 _QUEUE_FOR_AGENT, {"notification": notification_id, "moment": now, "agent": notification.agent_id}
             )
         else:
-            queued = connection.execute(_QUEUE_FOR_STAFF, {"notification": notification_id, "moment": now})
-        note_rows_written(self.session, 1 + max(queued.rowcount, 0))
+            connection.execute(_QUEUE_FOR_STAFF, {"notification": notification_id, "moment": now})
         return notification_id
 
-    def unread_count_for_agent(self, agent_id: int) -> int:
+    def mark_read(self, agent_id: int, notification_id: int | None, now: datetime) -> int:
+        """Mark one of the agent's notifications read (or all of them); returns how many changed."""
+        mine = [Notification.agent_id == agent_id, Notification.audience == Audience.AGENT]
+        if notification_id is not None:
+            mine.append(Notification.id == notification_id)
+        return self.session.execute(
+            sa.update(Notification).where(*mine, Notification.read_at.is_(None)).values(read_at=now)
+        ).rowcount
+
+    def belongs_to(self, agent_id: int, notification_id: int) -> bool:
         return (
             self.session.scalar(
-                sa.select(sa.func.count(Notification.id)).where(
-                    Notification.agent_id == agent_id, Notification.read_at.is_(None)
+                sa.select(Notification.id).where(
+                    Notification.id == notification_id,
+                    Notification.agent_id == agent_id,
+                    Notification.audience == Audience.AGENT,
                 )
             )
-            or 0
+            is not None
         )
 
 
@@ -123,4 +134,11 @@ class NotificationReadRepository:
         )
 
     def unread_count(self, agent_id: int) -> int:
-        return NotificationRepository(self.session).unread_count_for_agent(agent_id)
+        return (
+            self.session.scalar(
+                sa.select(sa.func.count(Notification.id)).where(
+                    Notification.agent_id == agent_id, Notification.read_at.is_(None)
+                )
+            )
+            or 0
+        )

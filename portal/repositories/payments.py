@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Invoice, Payment, Refund
-from portal.persistence.audit_trail import insert_audited
+from portal.persistence.audit_events import column_values, insert_audited
+from portal.repositories.base import Repository
 from portal.repositories.pages import Page, PageRequest
 
 
@@ -72,29 +72,15 @@ class PaymentReadRepository:
         return self.session.scalar(sa.select(Payment.invoice_id).where(Payment.id == payment_id))
 
 
-class PaymentRepository:
+class PaymentRepository(Repository[Payment]):
     """Payments and refunds inside a unit of work; never commits."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    model = Payment
 
-    def add(self, payment: Payment) -> Payment:
-        self.session.add(payment)
-        return payment
-
-    def insert(self, **values: Any) -> int:
-        """Store a new payment at once, audited, without an ORM object; returns its id."""
-        return insert_audited(self.session, Payment, {**values, "version": 1}).id
-
-    def get(self, payment_id: int) -> Payment | None:
-        return self.session.get(Payment, payment_id)
-
-    def by_idempotency_key(self, key: str) -> Payment | None:
-        return self.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
+    def insert(self, payment: Payment) -> int:
+        """Store a new payment at once, audited, without a flush; returns its id."""
+        return insert_audited(self.session, Payment, {**column_values(payment), "version": 1}).id
 
     def add_refund(self, refund: Refund) -> Refund:
         self.session.add(refund)
         return refund
-
-    def refund_by_idempotency_key(self, key: str) -> Refund | None:
-        return self.session.scalar(sa.select(Refund).where(Refund.idempotency_key == key))

@@ -10,24 +10,14 @@ from sqlalchemy.orm import Session
 
 from portal.models import Agent, Payout
 from portal.models.wallet import PAYOUT_STATUSES
+from portal.repositories.base import Repository
 from portal.repositories.pages import Page, PageRequest, paginate
 
 
-class PayoutRepository:
+class PayoutRepository(Repository[Payout]):
     """Adds and finds payouts; never commits."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, payout: Payout) -> Payout:
-        self.session.add(payout)
-        return payout
-
-    def get(self, payout_id: int) -> Payout | None:
-        return self.session.get(Payout, payout_id)
-
-    def by_idempotency_key(self, key: str) -> Payout | None:
-        return self.session.scalar(sa.select(Payout).where(Payout.idempotency_key == key))
+    model = Payout
 
 
 @dataclass(frozen=True)

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from portal.models import Setting
+from portal.repositories.base import Repository
 
 
-class SettingsRepository:
+class SettingsRepository(Repository[Setting]):
     """Reads and stores settings rows; encryption happens in the settings service."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def get(self, name: str) -> Setting | None:
-        return self.session.get(Setting, name)
-
-    def all(self) -> list[Setting]:
-        return list(self.session.scalars(sa.select(Setting).order_by(Setting.name)))
+    model = Setting
 
     def put(self, setting: Setting) -> Setting:
         """Add ``setting`` or replace the stored row of the same name."""

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from portal.models import AgentFinancialSummary
 from portal.models.base import utcnow
-from portal.persistence.unit_of_work import note_rows_written
 
 SUMMARY_FIGURES = (
     "invoiced_minor",
@@ -91,6 +90,10 @@ class SummaryRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def open(self, agent_id: int, currency: str) -> None:
+        """The zeroed summary of a new agent."""
+        self.session.add(AgentFinancialSummary(agent_id=agent_id, currency=currency))
+
     def apply(self, agent_id: int, currency: str, last_payment_at: datetime | None = None, **deltas: int) -> None:
         unknown = set(deltas) - set(SUMMARY_FIGURES)
         if unknown:
@@ -108,7 +111,6 @@ class SummaryRepository:
                 **{f"d_{k}": v for k, v in figures.items()},
             },
         )
-        note_rows_written(self.session, 1)
         if updated.rowcount == 0:
             self.session.execute(
                 sa.insert(AgentFinancialSummary.__table__).values(

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Agent, LoginSession, User
+from portal.repositories.base import Repository
 from portal.repositories.pages import Page, PageRequest, paginate
 
 
@@ -74,3 +75,36 @@ class UserReadRepository:
             )
             for row in rows
         ]
+
+
+class UserRepository(Repository[User]):
+    """Log-ins and their sessions inside a unit of work; never commits."""
+
+    model = User
+
+    def by_email(self, email: str) -> User | None:
+        return self.session.scalar(sa.select(User).where(User.email == email))
+
+    def with_agent(self, email: str) -> tuple[User, Agent | None] | None:
+        row = self.session.execute(
+            sa.select(User, Agent).outerjoin(Agent, Agent.id == User.agent_id).where(User.email == email)
+        ).first()
+        return (row.User, row.Agent) if row else None
+
+    def open_session(self, login: LoginSession) -> LoginSession:
+        self.session.add(login)
+        return login
+
+    def end_sessions(self, user_id: int, now: datetime, *, keep_token_hash: str | None = None) -> int:
+        """End the user's open log-in sessions (all but one, when given); returns how many."""
+        open_ones = [LoginSession.user_id == user_id, LoginSession.ended_at.is_(None)]
+        if keep_token_hash:
+            open_ones.append(LoginSession.token_hash != keep_token_hash)
+        return self.session.execute(sa.update(LoginSession).where(*open_ones).values(ended_at=now)).rowcount
+
+    def end_session(self, token_hash: str, now: datetime) -> int:
+        return self.session.execute(
+            sa.update(LoginSession)
+            .where(LoginSession.token_hash == token_hash, LoginSession.ended_at.is_(None))
+            .values(ended_at=now)
+        ).rowcount

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from portal.domain.errors import DomainError, NotFound
 from portal.domain.money import is_known_currency
-from portal.models import Notification, Setting
-from portal.persistence.audit_trail import record_event
-from portal.persistence.unit_of_work import UnitOfWork
-from portal.security.envelope import Envelope, open_envelope, rewrap, seal
+from portal.models import Setting
+from portal.persistence.protocols import UnitOfWork
+from portal.persistence.unit_of_work import SessionUnitOfWork
+from portal.security.envelope import Envelope, open_envelope, rewrap
 from portal.security.key_providers import KeyProvider, KeyVersionInUse
 
 SECRET_MASK = "••••••••"
@@ -30,7 +30,7 @@ MAX_SECRET_LENGTH = 4096
 
 
 class SettingNotValid(DomainError):
-    pass
+    default_field = "value"
 
 
 def _parse_int(definition: SettingDefinition, raw: Any) -> int:
@@ -231,34 +231,6 @@ class SecureSettings:
 
     # -- changing ----------------------------------------------------------
 
-    def change(self, uow: UnitOfWork, name: str, raw: Any) -> None:
-        """Validate and store a new value; secrets are sealed first. The change is audited, never the value."""
-        definition = definition_of(name)
-        value = definition.parse(raw)
-        with uow:
-            row = uow.settings.get(name) or Setting(name=name, is_secret=definition.secret)
-            row.is_secret = definition.secret
-            row.updated_by = str(uow.actor)
-            if definition.secret:
-                envelope = seal(self.provider, name, value)
-                row.value = None
-                row.ciphertext = envelope.serialise()
-                row.key_version = envelope.key_version
-            else:
-                row.value = value
-                row.ciphertext = None
-                row.key_version = None
-            uow.settings.put(row)
-            uow.notifications.add(
-                Notification(
-                    audience="staff",
-                    kind="setting_changed",
-                    subject=f"Setting changed: {definition.label}",
-                    body=f"{definition.label} was changed by {uow.actor}.",
-                )
-            )
-            uow.commit()
-
     def reveal(self, uow: UnitOfWork, name: str) -> str:
         """The secret in clear, for a person who asked for it; the reveal is audited first."""
         definition = definition_of(name)
@@ -269,7 +241,7 @@ class SecureSettings:
             if row is None or row.ciphertext is None:
                 raise NotFound(f"{definition.label} is not set.")
             value = open_envelope(self.provider, name, Envelope.parse(row.ciphertext))
-            record_event(uow, "reveal", "Setting", name, after={"key_version": row.key_version})
+            uow.record_event("reveal", "Setting", name, after={"key_version": row.key_version})
             uow.commit()
         return value
 
@@ -285,7 +257,7 @@ class SecureSettings:
         return {version: count for version, count in rows}
 
     def rewrap_all(
-        self, session: Session, unit: Callable[[str], UnitOfWork], progress: Callable[[str], None] | None = None
+        self, session: Session, unit: Callable[[str], SessionUnitOfWork], progress: Callable[[str], None] | None = None
     ) -> RewrapReport:
         """Re-wrap every secret's data key with the newest key version, one setting at a time.
 
@@ -307,7 +279,7 @@ class SecureSettings:
                 progress(name)
         return RewrapReport(rewrapped, skipped, self.usage(session))
 
-    def _rewrap_one(self, uow: UnitOfWork, name: str) -> bool:
+    def _rewrap_one(self, uow: SessionUnitOfWork, name: str) -> bool:
         table = Setting.__table__
         with uow:
             old_text, old_version = uow.session.execute(
@@ -323,8 +295,7 @@ class SecureSettings:
             )
             if swapped.rowcount != 1:
                 return False
-            record_event(
-                uow,
+            uow.record_event(
                 "rewrap",
                 "Setting",
                 name,

@@ -1,7 +1,8 @@
 """Demo data: staff of every role, three branded agents, and a few weeks of real activity.
 
-Everything goes through the same services and FinancialOrchestrator commands
-as the product, so the demo data keeps every invariant and its audit trail.
+Everything goes through the same commands as the product (run by the same
+runner, on a clock that starts weeks ago), so the demo data keeps every
+invariant and its audit trail.
 """
 
 from __future__ import annotations
@@ -10,15 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
-from portal.models import PortalAppearance, User
+from portal.commands.runner import CommandRunner
+from portal.models import User
 from portal.models.base import utcnow
-from portal.persistence.unit_of_work import Actor, UnitOfWork
-from portal.security.passwords import hash_password
-from portal.services.agents import AgentDraft, create_agent
-from portal.services.financial_orchestrator import CommandContext, FinancialOrchestrator
-from portal.services.invoicing import InvoiceDraft, create_invoice, issue_invoice, void_invoice
+from portal.models.user import Role
+from portal.models.wallet import PayoutDecision
+from portal.persistence.context import Actor, CommandContext
+from portal.services.accounts import CreateAgentLogin, CreateStaffUser
+from portal.services.agents import CreateAgent
+from portal.services.appearance import AppearanceDraft, SaveAppearance
+from portal.services.invoicing import CreateInvoice, IssueInvoice, VoidInvoice
+from portal.services.money.commands import ApproveCommission, DecidePayout, RecordPayment, RefundPayment, RequestPayout
+from portal.services.running import command_runner
 
 SEED_ACTOR = Actor.system("seed")
 AGENT_PASSWORD = "demo-agent-password"
@@ -111,112 +118,102 @@ def load_demo_data(session: Session, correlation_id: str | None = None) -> bool:
     """Add the demo data once; returns False (adding nothing) when it is already there."""
     if demo_present(session):
         return False
-
-    def unit(command: str, reason: str | None = None) -> UnitOfWork:
-        return UnitOfWork(session, command=command, actor=SEED_ACTOR, correlation_id=correlation_id, reason=reason)
-
-    with unit("seed_demo_staff") as uow:
-        for role, email, full_name, password in STAFF:
-            session.add(User(email=email, full_name=full_name, role=role, password_hash=hash_password(password)))
-        uow.commit()
-    agent_password_hash = hash_password(AGENT_PASSWORD)
+    clock = DemoClock(utcnow() - timedelta(days=60))
+    runner = command_runner(current_app, session, CommandContext(SEED_ACTOR, correlation_id), clock=clock)
+    for role, email, full_name, password in STAFF:
+        runner.run(
+            CreateStaffUser(
+                idempotency_key=f"demo-staff-{role}", email=email, full_name=full_name, role=Role(role),
+                password=password,
+            )
+        )  # fmt: skip
     for spec in AGENTS:
-        _add_agent_story(session, unit, spec, agent_password_hash, correlation_id)
+        clock.now = utcnow() - timedelta(days=60)
+        _add_agent_story(runner, clock, spec)
     return True
 
 
-def _add_agent_story(session, unit, spec: DemoAgent, password_hash: str, correlation_id: str | None) -> None:
-    clock = DemoClock(utcnow() - timedelta(days=60))
-    orchestrator = FinancialOrchestrator.for_session(
-        session, CommandContext(actor=SEED_ACTOR, correlation_id=correlation_id), clock=clock
-    )
-    agent_id = create_agent(
-        unit("create_agent"),
-        AgentDraft(spec.slug, spec.name, spec.email, spec.rate_bps, spec.currency, spec.phone),
-    )
-    with unit("seed_demo_branding") as uow:
-        session.add(
-            User(
-                email=f"agent@{spec.slug}.example",
-                full_name=f"{spec.name} (agent)",
-                role="agent",
-                agent_id=agent_id,
-                password_hash=password_hash,
-            )
+def _add_agent_story(runner: CommandRunner, clock: DemoClock, spec: DemoAgent) -> None:
+    agent_id = runner.run(
+        CreateAgent(
+            idempotency_key=f"demo-{spec.slug}", slug=spec.slug, agent_name=spec.name, email=spec.email,
+            commission_rate_bps=spec.rate_bps, currency=spec.currency, phone=spec.phone,
         )
-        session.add(
-            PortalAppearance(
-                agent_id=agent_id,
-                version=2,
-                display_name=spec.display_name,
-                welcome_text=spec.welcome_text,
-                primary_color=spec.primary,
-                accent_color=spec.accent,
-                created_by=str(SEED_ACTOR),
-            )
+    ).agent_id  # fmt: skip
+    runner.run(
+        CreateAgentLogin(
+            idempotency_key=f"demo-{spec.slug}-login", agent_id=agent_id, email=f"agent@{spec.slug}.example",
+            full_name=f"{spec.name} (agent)", password=AGENT_PASSWORD,
         )
-        uow.commit()
-
+    )  # fmt: skip
+    runner.run(
+        SaveAppearance(
+            idempotency_key=f"demo-{spec.slug}-branding", agent_id=agent_id,
+            draft=AppearanceDraft(spec.display_name, spec.welcome_text, spec.primary, spec.accent),
+        )
+    )  # fmt: skip
     for n, (customer, amount, story) in enumerate(INVOICES, start=1):
         key = f"demo-{spec.slug}-{n}"
-        invoice_id = create_invoice(
-            unit("create_invoice"),
-            InvoiceDraft(
-                agent_id,
-                customer,
-                amount,
-                spec.currency,
-                (clock() + timedelta(days=30)).date(),
-                customer_email=f"billing@{customer.split()[0].lower()}.example",
-                description="Placement fees",
-            ),
-        )
+        invoice_id = runner.run(
+            CreateInvoice(
+                idempotency_key=key, agent_id=agent_id, customer_name=customer, amount_minor=amount,
+                currency=spec.currency, due_date=(clock() + timedelta(days=30)).date(),
+                customer_email=f"billing@{customer.split()[0].lower()}.example", description="Placement fees",
+            )
+        ).invoice_id  # fmt: skip
         clock.advance(1)
         if story == "draft":
             continue
-        issue_invoice(unit("issue_invoice"), invoice_id, clock=clock)
+        runner.run(IssueInvoice(idempotency_key=f"{key}-issue", invoice_id=invoice_id))
         if story == "void":
-            void_invoice(unit("void_invoice", reason="Raised twice by mistake"), invoice_id, clock=clock)
+            runner.run(
+                VoidInvoice(idempotency_key=f"{key}-void", invoice_id=invoice_id, reason="Raised twice by mistake")
+            )
             continue
         if story == "issued":
             continue
         clock.advance(3)
         paid = amount if story.startswith("paid") else amount * 40 // 100
-        payment = orchestrator.record_payment(
-            invoice_id=invoice_id,
-            amount_minor=paid,
-            currency=spec.currency,
-            method="card" if n % 2 else "bank_transfer",
-            instrument="4242 4242 4242 4242" if n % 2 else "GB82 WEST 1234 5698 7654 32",
-            external_reference=f"PSP-{spec.slug[:3].upper()}-{n:04d}",
-            idempotency_key=f"{key}-payment",
-        )
+        payment = runner.run(
+            RecordPayment(
+                idempotency_key=f"{key}-payment", invoice_id=invoice_id, amount_minor=paid, currency=spec.currency,
+                method="card" if n % 2 else "bank_transfer", instrument_last4="4242" if n % 2 else "5432",
+                external_reference=f"PSP-{spec.slug[:3].upper()}-{n:04d}",
+            )
+        )  # fmt: skip
         if story.startswith("paid_"):
             clock.advance(14)
-            orchestrator.approve_commission(commission_id=payment.commission_id, idempotency_key=f"{key}-approve")
+            runner.run(ApproveCommission(idempotency_key=f"{key}-approve", commission_id=payment.commission_id))
         if story == "paid_credited_then_partly_refunded":
             clock.advance(2)
-            orchestrator.refund_payment(
-                payment_id=payment.payment_id,
-                amount_minor=paid // 4,
-                currency=spec.currency,
-                reason="Customer cancelled one booking",
-                idempotency_key=f"{key}-refund",
-            )
-    _payout_story(orchestrator, clock, agent_id, spec)  # fmt: skip
+            runner.run(
+                RefundPayment(
+                    idempotency_key=f"{key}-refund", payment_id=payment.payment_id, amount_minor=paid // 4,
+                    currency=spec.currency, reason="Customer cancelled one booking",
+                )
+            )  # fmt: skip
+    _payout_story(runner, clock, agent_id, spec)
 
 
-def _payout_story(orchestrator: FinancialOrchestrator, clock: DemoClock, agent_id: int, spec: DemoAgent) -> None:
+def _payout_story(runner: CommandRunner, clock: DemoClock, agent_id: int, spec: DemoAgent) -> None:
     clock.advance(1)
-    payout = orchestrator.request_payout(
-        agent_id=agent_id, amount_minor=10_000, currency=spec.currency,
-        idempotency_key=f"demo-{spec.slug}-payout",
-    )  # fmt: skip
+    payout = runner.run(
+        RequestPayout(
+            idempotency_key=f"demo-{spec.slug}-payout", agent_id=agent_id, amount_minor=10_000, currency=spec.currency
+        )
+    )
     clock.advance(1)
     if spec.payout_outcome == "approved":
-        orchestrator.approve_payout(payout_id=payout.payout_id, idempotency_key=f"demo-{spec.slug}-payout-ok")
+        runner.run(
+            DecidePayout(
+                idempotency_key=f"demo-{spec.slug}-payout-ok", payout_id=payout.payout_id,
+                decision=PayoutDecision.APPROVE,
+            )
+        )  # fmt: skip
     elif spec.payout_outcome == "rejected":
-        orchestrator.reject_payout(
-            payout_id=payout.payout_id, reason="Bank details need to be confirmed first",
-            idempotency_key=f"demo-{spec.slug}-payout-no",
+        runner.run(
+            DecidePayout(
+                idempotency_key=f"demo-{spec.slug}-payout-no", payout_id=payout.payout_id,
+                decision=PayoutDecision.REJECT, reason="Bank details need to be confirmed first",
+            )
         )  # fmt: skip

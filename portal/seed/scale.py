@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from portal.domain.money import apply_rate_half_up
 from portal.models import Agent, Commission, Invoice, Payment, Wallet, WalletTransaction
 from portal.models.base import utcnow
-from portal.persistence.audit_trail import record_bulk_inserts
-from portal.persistence.unit_of_work import Actor, UnitOfWork, note_rows_written
+from portal.persistence.audit_events import record_bulk_inserts
+from portal.persistence.context import Actor, CommandContext
+from portal.persistence.unit_of_work import SessionUnitOfWork, UnitOfWorkFactory
 from portal.services.financial_summary import rebuild_summaries
 
 INVOICES_PER_AGENT = 10
@@ -31,7 +32,7 @@ class ScaleReport:
     ledger_entries: int
 
 
-def _bulk_insert_ids(uow: UnitOfWork, model, rows: list[dict], key: str) -> list[int]:
+def _bulk_insert_ids(uow: SessionUnitOfWork, model, rows: list[dict], key: str) -> list[int]:
     """Bulk-insert ``rows`` and return their ids in order, matched on the unique ``key``.
 
     Plain multi-row inserts, then one read back: PostgreSQL cannot return ids
@@ -43,7 +44,6 @@ def _bulk_insert_ids(uow: UnitOfWork, model, rows: list[dict], key: str) -> list
     newest_before = session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
     for start in range(0, len(rows), BATCH):
         session.execute(sa.insert(table), rows[start : start + BATCH])
-    note_rows_written(session, len(rows))
     ids_by_key = dict(session.execute(sa.select(table.c[key], table.c.id).where(table.c.id > newest_before)).all())
     ids = [ids_by_key[row[key]] for row in rows]
     record_bulk_inserts(uow, model, [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)])
@@ -57,7 +57,8 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
     rng = random.Random(seed)
     statuses = [status for status, weight in STATUS_WEIGHTS for _ in range(weight)]
     now = utcnow()
-    with UnitOfWork(session, command="seed_scale", actor=Actor.system("seed"), correlation_id=correlation_id) as uow:
+    units = UnitOfWorkFactory(session, CommandContext(Actor.system("seed"), correlation_id))
+    with units("seed_scale") as uow:
         first = (session.scalar(sa.select(sa.func.max(Agent.id))) or 0) + 1
         agent_rows = [
             {

@@ -1,67 +1,181 @@
-"""Log-ins: staff accounts with roles, and agents' own portal log-ins."""
+"""Log-ins: staff accounts with roles, agents' own portal log-ins, and changing a password."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from dataclasses import dataclass, field
 
+from portal.commands.base import SECRET, Command, CommandResult, require_id
 from portal.domain import errors
 from portal.models import User
-from portal.models.user import STAFF_ROLES
-from portal.persistence.unit_of_work import UnitOfWork
-from portal.security.passwords import MIN_PASSWORD_LENGTH, hash_password
+from portal.models.user import STAFF_ROLES, Role
+from portal.persistence.protocols import UnitOfWork
+from portal.security.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+
+MAX_EMAIL = 254
+MAX_FULL_NAME = 200
+MAX_PASSWORD = 1024
 
 
-def _check_new_login(uow: UnitOfWork, email: str, password: str) -> str:
-    normalized = email.strip().lower()
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise errors.InputNotValid(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    if uow.session.scalar(sa.select(User.id).where(User.email == normalized)) is not None:
-        raise errors.InputNotValid(f"{normalized} already has a log-in.")
-    return normalized
+@dataclass(frozen=True)
+class UserChanged(CommandResult):
+    user_id: int
+    email: str
+    role: str
 
 
-def create_staff_user(uow: UnitOfWork, email: str, full_name: str, role: str, password: str) -> int:
-    if role not in STAFF_ROLES:
-        raise errors.InputNotValid("Choose admin, finance or viewer.")
-    with uow:
-        normalized = _check_new_login(uow, email, password)
-        user = User(email=normalized, full_name=full_name.strip(), role=role, password_hash=hash_password(password))
-        uow.session.add(user)
-        uow.flush()
-        user_id = user.id
-        uow.commit()
-    return user_id
+def _email(value: str) -> str:
+    email = (value or "").strip().lower()
+    if not email or "@" not in email or len(email) > MAX_EMAIL:
+        raise errors.InputNotValid("Enter a valid e-mail address.", "email")
+    return email
 
 
-def create_agent_login(uow: UnitOfWork, agent_id: int, email: str, full_name: str, password: str) -> int:
-    with uow:
-        if uow.agents.get(agent_id) is None:
-            raise errors.NotFound("There is no such agent.")
-        normalized = _check_new_login(uow, email, password)
-        user = User(
-            email=normalized,
-            full_name=full_name.strip(),
-            role="agent",
-            agent_id=agent_id,
-            password_hash=hash_password(password),
-        )
-        uow.session.add(user)
-        uow.flush()
-        user_id = user.id
-        uow.commit()
-    return user_id
+def _full_name(value: str) -> str:
+    name = " ".join((value or "").split())
+    if not name:
+        raise errors.InputNotValid("Enter the person's name.", "full_name")
+    if len(name) > MAX_FULL_NAME:
+        raise errors.InputNotValid(f"Keep the name under {MAX_FULL_NAME} characters.", "full_name")
+    return name
 
 
-def update_staff_user(uow: UnitOfWork, user_id: int, role: str, is_active: bool, acting_user_id: int) -> None:
+def _password(value: str, field: str = "password") -> None:
+    if not isinstance(value, str) or len(value) < MIN_PASSWORD_LENGTH:
+        raise errors.InputNotValid(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", field)
+    if len(value) > MAX_PASSWORD:
+        raise errors.InputNotValid(f"Keep the password under {MAX_PASSWORD} characters.", field)
+
+
+def _staff_role(value: str) -> Role:
+    if value not in STAFF_ROLES:
+        raise errors.InputNotValid("Choose admin, finance or viewer.", "role")
+    return Role(value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateStaffUser(Command[UserChanged]):
+    name = "create_user"
+    result_type = UserChanged
+
+    email: str
+    full_name: str
+    role: Role
+    password: str = field(metadata=SECRET)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._set("email", _email(self.email))
+        self._set("full_name", _full_name(self.full_name))
+        self._set("role", _staff_role(self.role))
+        _password(self.password)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateAgentLogin(Command[UserChanged]):
+    name = "create_agent_login"
+    result_type = UserChanged
+
+    agent_id: int
+    email: str
+    full_name: str
+    password: str = field(metadata=SECRET)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_id(self.agent_id, "agent")
+        self._set("email", _email(self.email))
+        self._set("full_name", _full_name(self.full_name))
+        _password(self.password)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateStaffUser(Command[UserChanged]):
     """Change a staff member's role or access; nobody can demote or lock out themselves."""
-    if role not in STAFF_ROLES:
-        raise errors.InputNotValid("Choose admin, finance or viewer.")
-    with uow:
-        user = uow.session.get(User, user_id)
-        if user is None or user.role == "agent":
-            raise errors.NotFound("There is no such staff member.")
-        if user_id == acting_user_id and (role != user.role or not is_active):
-            raise errors.InputNotValid("You cannot change your own role or lock yourself out; ask another admin.")
-        user.role = role
-        user.is_active = is_active
-        uow.commit()
+
+    name = "update_user"
+    result_type = UserChanged
+
+    user_id: int
+    role: Role
+    is_active: bool
+    acting_user_id: int
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_id(self.user_id, "staff member")
+        self._set("role", _staff_role(self.role))
+        self._set("is_active", bool(self.is_active))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangePassword(Command[UserChanged]):
+    """Check the current password, store the new one, end every other log-in session."""
+
+    name = "change_password"
+    result_type = UserChanged
+
+    user_id: int
+    current: str = field(metadata=SECRET)
+    new: str = field(metadata=SECRET)
+    keep_token_hash: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _password(self.new, "new")
+
+
+def create_staff_user(uow: UnitOfWork, command: CreateStaffUser) -> UserChanged:
+    _check_email_free(uow, command.email)
+    user = uow.users.add(
+        User(email=command.email, full_name=command.full_name, role=command.role,
+             password_hash=hash_password(command.password))
+    )  # fmt: skip
+    uow.flush()
+    return _changed(user)
+
+
+def create_agent_login(uow: UnitOfWork, command: CreateAgentLogin) -> UserChanged:
+    if uow.agents.get(command.agent_id) is None:
+        raise errors.NotFound("There is no such agent.")
+    _check_email_free(uow, command.email)
+    user = uow.users.add(
+        User(email=command.email, full_name=command.full_name, role=Role.AGENT, agent_id=command.agent_id,
+             password_hash=hash_password(command.password))
+    )  # fmt: skip
+    uow.flush()
+    return _changed(user)
+
+
+def update_staff_user(uow: UnitOfWork, command: UpdateStaffUser) -> UserChanged:
+    user = uow.users.get(command.user_id)
+    if user is None or user.role == Role.AGENT:
+        raise errors.NotFound("There is no such staff member.")
+    if command.user_id == command.acting_user_id and (command.role != user.role or not command.is_active):
+        raise errors.InputNotValid("You cannot change your own role or lock yourself out; ask another admin.")
+    user.role = command.role
+    user.is_active = command.is_active
+    uow.flush()
+    return _changed(user)
+
+
+def change_password(uow: UnitOfWork, command: ChangePassword) -> UserChanged:
+    user = uow.users.get(command.user_id)
+    if user is None:
+        raise errors.NotFound("There is no such user.")
+    if not verify_password(user.password_hash, command.current):
+        raise errors.InputNotValid("The current password is not correct.", "current")
+    if verify_password(user.password_hash, command.new):
+        raise errors.InputNotValid("Choose a password different from the current one.", "new")
+    user.password_hash = hash_password(command.new)
+    uow.users.end_sessions(user.id, uow.now, keep_token_hash=command.keep_token_hash)
+    uow.flush()
+    return _changed(user)
+
+
+def _check_email_free(uow: UnitOfWork, email: str) -> None:
+    if uow.users.by_email(email) is not None:
+        raise errors.InputNotValid(f"{email} already has a log-in.", "email")
+
+
+def _changed(user: User) -> UserChanged:
+    return UserChanged(replayed=False, user_id=user.id, email=user.email, role=user.role)

@@ -1,111 +1,183 @@
-"""Onboarding agents: the agent, its wallet, its summary row and its first branding."""
+"""Onboarding and managing agents: the agent, its wallet, its summary row and its first branding."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from portal.commands.base import Command, CommandResult, require_id, require_reason
 from portal.domain import errors
 from portal.domain.money import is_known_currency
-from portal.models import AgentFinancialSummary, PortalAppearance
-from portal.models.agent import MAX_RATE_BPS, SLUG_PATTERN, Agent
-from portal.persistence.unit_of_work import UnitOfWork
+from portal.models import PortalAppearance
+from portal.models.agent import MAX_RATE_BPS, SLUG_PATTERN, Agent, AgentStatus
+from portal.persistence.protocols import UnitOfWork
 from portal.repositories.appearance import DEFAULT_ACCENT, DEFAULT_PRIMARY
 
 _SLUG = re.compile(SLUG_PATTERN)
+MAX_NAME = 200
+MAX_EMAIL = 254
+MAX_PHONE = 40
+MAX_DISPLAY_NAME = 80
 
 
 @dataclass(frozen=True)
-class AgentDraft:
+class AgentChanged(CommandResult):
+    agent_id: int
     slug: str
     name: str
+    status: str
+
+
+def _name(value: str) -> str:
+    name = " ".join((value or "").split())
+    if not name:
+        raise errors.InputNotValid("Enter the agent's name.", "name")
+    if len(name) > MAX_NAME:
+        raise errors.InputNotValid(f"Keep the name under {MAX_NAME} characters.", "name")
+    return name
+
+
+def _rate(value: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_RATE_BPS:
+        raise errors.InputNotValid("The commission rate must be between 0% and 100%.", "rate_percent")
+    return value
+
+
+def _email(value: str) -> str:
+    email = (value or "").strip()
+    if not email or len(email) > MAX_EMAIL:
+        raise errors.InputNotValid("Enter the agent's e-mail address.", "email")
+    return email
+
+
+def _phone(value: str | None) -> str | None:
+    phone = (value or "").strip() or None
+    if phone is not None and len(phone) > MAX_PHONE:
+        raise errors.InputNotValid(f"Keep the phone number under {MAX_PHONE} characters.", "phone")
+    return phone
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateAgent(Command[AgentChanged]):
+    """Add an agent ready to earn: wallet, zeroed summary and house branding."""
+
+    name = "create_agent"
+    result_type = AgentChanged
+
+    slug: str
+    agent_name: str
     email: str
     commission_rate_bps: int
     currency: str
     phone: str | None = None
 
-
-def create_agent(uow: UnitOfWork, draft: AgentDraft) -> int:
-    """Add an agent ready to earn: wallet, zeroed summary and house branding; returns its id."""
-    slug = draft.slug.strip().lower()
-    if not _SLUG.fullmatch(slug):
-        raise errors.InputNotValid("The slug is the portal's address: 1 to 64 lower-case letters, digits and dashes.")
-    if not draft.name.strip():
-        raise errors.InputNotValid("Enter the agent's name.")
-    if not 0 <= draft.commission_rate_bps <= MAX_RATE_BPS:
-        raise errors.InputNotValid("The commission rate must be between 0% and 100%.")
-    if not is_known_currency(draft.currency):
-        raise errors.InputNotValid(f"{draft.currency} is not an ISO-4217 currency code.")
-    with uow:
-        if uow.agents.by_slug(slug) is not None:
-            raise errors.InputNotValid(f"The slug {slug!r} is taken by another agent.")
-        agent = uow.agents.add(
-            Agent(
-                slug=slug,
-                name=draft.name.strip(),
-                email=draft.email.strip(),
-                phone=(draft.phone or "").strip() or None,
-                status="active",
-                commission_rate_bps=draft.commission_rate_bps,
-                currency=draft.currency,
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        slug = (self.slug or "").strip().lower()
+        if not _SLUG.fullmatch(slug):
+            raise errors.InputNotValid(
+                "The slug is the portal's address: 1 to 64 lower-case letters, digits and dashes.", "slug"
             )
-        )
-        uow.flush()
-        uow.wallets.open(agent.id, agent.currency)
-        uow.session.add(AgentFinancialSummary(agent_id=agent.id, currency=agent.currency))
-        uow.session.add(
-            PortalAppearance(
-                agent_id=agent.id,
-                version=1,
-                display_name=agent.name[:80],
-                welcome_text="",
-                primary_color=DEFAULT_PRIMARY,
-                accent_color=DEFAULT_ACCENT,
-                created_by=str(uow.actor),
-            )
-        )
-        uow.flush()
-        agent_id = agent.id
-        uow.commit()
-    return agent_id
+        if not isinstance(self.currency, str) or not is_known_currency(self.currency):
+            raise errors.InputNotValid(f"{self.currency} is not an ISO-4217 currency code.", "currency")
+        self._set("slug", slug)
+        self._set("agent_name", _name(self.agent_name))
+        self._set("email", _email(self.email))
+        self._set("phone", _phone(self.phone))
+        _rate(self.commission_rate_bps)
 
 
-@dataclass(frozen=True)
-class AgentChanges:
-    name: str
-    email: str
-    phone: str | None
-    commission_rate_bps: int
-
-
-def update_agent(uow: UnitOfWork, agent_id: int, changes: AgentChanges) -> None:
+@dataclass(frozen=True, kw_only=True)
+class UpdateAgent(Command[AgentChanged]):
     """Change an agent's name, contact and rate (new payments earn at the new rate)."""
-    if not changes.name.strip():
-        raise errors.InputNotValid("Enter the agent's name.")
-    if not 0 <= changes.commission_rate_bps <= MAX_RATE_BPS:
-        raise errors.InputNotValid("The commission rate must be between 0% and 100%.")
-    with uow:
-        agent = uow.agents.get(agent_id)
-        if agent is None:
-            raise errors.NotFound("There is no such agent.")
-        agent.name = changes.name.strip()
-        agent.email = changes.email.strip()
-        agent.phone = (changes.phone or "").strip() or None
-        agent.commission_rate_bps = changes.commission_rate_bps
-        uow.commit()
+
+    name = "update_agent"
+    result_type = AgentChanged
+
+    agent_id: int
+    agent_name: str
+    email: str
+    commission_rate_bps: int
+    phone: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_id(self.agent_id, "agent")
+        self._set("agent_name", _name(self.agent_name))
+        self._set("email", _email(self.email))
+        self._set("phone", _phone(self.phone))
+        _rate(self.commission_rate_bps)
 
 
-def set_agent_status(uow: UnitOfWork, agent_id: int, status: str) -> None:
-    """Suspend (no log-in, no payouts) or reactivate an agent; ``uow.reason`` says why."""
-    if status not in ("active", "suspended"):
-        raise errors.InputNotValid("An agent is either active or suspended.")
-    if not (uow.reason or "").strip():
-        raise errors.ReasonRequired("Give a reason; it is kept in the audit trail.")
-    with uow:
-        agent = uow.agents.get(agent_id)
-        if agent is None:
-            raise errors.NotFound("There is no such agent.")
-        if agent.status == status:
-            raise errors.InputNotValid(f"{agent.name} is already {status}.")
-        agent.status = status
-        uow.commit()
+@dataclass(frozen=True, kw_only=True)
+class SetAgentStatus(Command[AgentChanged]):
+    """Suspend (no log-in, no payouts) or reactivate an agent, with a reason."""
+
+    name = "set_agent_status"
+    result_type = AgentChanged
+
+    agent_id: int
+    status: AgentStatus
+    reason: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_id(self.agent_id, "agent")
+        if self.status not in tuple(AgentStatus):
+            raise errors.InputNotValid("An agent is either active or suspended.")
+        self._set("status", AgentStatus(self.status))
+        self._set("reason", require_reason(self.reason))
+
+    @property
+    def audit_name(self) -> str:
+        return "reactivate_agent" if self.status == AgentStatus.ACTIVE else "suspend_agent"
+
+
+def create_agent(uow: UnitOfWork, command: CreateAgent) -> AgentChanged:
+    if uow.agents.by_slug(command.slug) is not None:
+        raise errors.InputNotValid(f"The slug {command.slug!r} is taken by another agent.", "slug")
+    agent = uow.agents.add(
+        Agent(
+            slug=command.slug, name=command.agent_name, email=command.email, phone=command.phone,
+            status=AgentStatus.ACTIVE, commission_rate_bps=command.commission_rate_bps, currency=command.currency,
+        )
+    )  # fmt: skip
+    uow.flush()
+    uow.wallets.open(agent.id, agent.currency)
+    uow.summaries.open(agent.id, agent.currency)
+    uow.appearances.add(
+        PortalAppearance(
+            agent_id=agent.id, version=1, display_name=agent.name[:MAX_DISPLAY_NAME], welcome_text="",
+            primary_color=DEFAULT_PRIMARY, accent_color=DEFAULT_ACCENT, created_by=str(uow.actor),
+        )
+    )  # fmt: skip
+    uow.flush()
+    return _changed(agent)
+
+
+def update_agent(uow: UnitOfWork, command: UpdateAgent) -> AgentChanged:
+    agent = _agent(uow, command.agent_id)
+    agent.name = command.agent_name
+    agent.email = command.email
+    agent.phone = command.phone
+    agent.commission_rate_bps = command.commission_rate_bps
+    uow.flush()
+    return _changed(agent)
+
+
+def set_agent_status(uow: UnitOfWork, command: SetAgentStatus) -> AgentChanged:
+    agent = _agent(uow, command.agent_id)
+    agent.change_status(command.status)
+    uow.flush()
+    return _changed(agent)
+
+
+def _agent(uow: UnitOfWork, agent_id: int) -> Agent:
+    agent = uow.agents.get(agent_id)
+    if agent is None:
+        raise errors.NotFound("There is no such agent.")
+    return agent
+
+
+def _changed(agent: Agent) -> AgentChanged:
+    return AgentChanged(replayed=False, agent_id=agent.id, slug=agent.slug, name=agent.name, status=agent.status)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
+from portal.commands.base import Command, CommandResult, require_id
 from portal.domain.colours import InvalidColour, contrast_ratio, parse_hex_colour
 from portal.domain.errors import InputNotValid, NotFound
 from portal.models import PortalAppearance, PortalLogo
-from portal.persistence.unit_of_work import UnitOfWork
+from portal.persistence.protocols import UnitOfWork
 from portal.services.logos import CleanLogo
 
 WHITE = "#ffffff"
@@ -36,23 +35,27 @@ class CheckedAppearance:
     warnings: tuple[str, ...]
 
 
-def _plain_text(value: str, limit: int, label: str, required: bool) -> str:
-    text = " ".join((value or "").split()) if label == "Display name" else (value or "").strip()
+def _plain_text(value: str, limit: int, label: str, field: str, *, single_line: bool) -> str:
+    text = " ".join((value or "").split()) if single_line else (value or "").strip()
     text = "".join(ch for ch in text if ch == "\n" or ch.isprintable())
-    if required and not text:
-        raise InputNotValid(f"{label} cannot be empty.")
+    if single_line and not text:
+        raise InputNotValid(f"{label} cannot be empty.", field)
     if len(text) > limit:
-        raise InputNotValid(f"{label} is longer than {limit} characters.")
+        raise InputNotValid(f"{label} is longer than {limit} characters.", field)
     return text
+
+
+def _colour(value: str, field: str) -> str:
+    try:
+        return parse_hex_colour(value)
+    except InvalidColour as error:
+        raise InputNotValid("Colours must look like #1d3557 (a # and six hexadecimal digits).", field) from error
 
 
 def check_appearance(draft: AppearanceDraft) -> CheckedAppearance:
     """Validate the draft; colours that are hard to read are warned about, not refused."""
-    try:
-        primary = parse_hex_colour(draft.primary_color)
-        accent = parse_hex_colour(draft.accent_color)
-    except InvalidColour as error:
-        raise InputNotValid("Colours must look like #1d3557 (a # and six hexadecimal digits).") from error
+    primary = _colour(draft.primary_color, "primary_color")
+    accent = _colour(draft.accent_color, "accent_color")
     warnings = []
     if contrast_ratio(primary, WHITE) < TEXT_CONTRAST_AA:
         ratio = contrast_ratio(primary, WHITE)
@@ -63,66 +66,98 @@ def check_appearance(draft: AppearanceDraft) -> CheckedAppearance:
     if contrast_ratio(accent, WHITE) < GRAPHICS_CONTRAST_AA:
         warnings.append("The accent colour is faint on white (below 3:1): borders and highlights may not show.")
     return CheckedAppearance(
-        display_name=_plain_text(draft.display_name, MAX_DISPLAY_NAME, "Display name", required=True),
-        welcome_text=_plain_text(draft.welcome_text, MAX_WELCOME, "Welcome text", required=False),
+        display_name=_plain_text(
+            draft.display_name, MAX_DISPLAY_NAME, "Display name", "display_name", single_line=True
+        ),
+        welcome_text=_plain_text(draft.welcome_text, MAX_WELCOME, "Welcome text", "welcome_text", single_line=False),
         primary_color=primary,
         accent_color=accent,
         warnings=tuple(warnings),
     )
 
 
-def _next_version(uow: UnitOfWork, agent_id: int) -> tuple[int, PortalAppearance | None]:
-    current = uow.session.scalar(
-        sa.select(PortalAppearance)
-        .where(PortalAppearance.agent_id == agent_id)
-        .order_by(PortalAppearance.version.desc())
-        .limit(1)
-    )
-    return (current.version + 1 if current else 1), current
+@dataclass(frozen=True)
+class AppearanceSaved(CommandResult):
+    agent_id: int
+    version: int
 
 
-def save_appearance(uow: UnitOfWork, agent_id: int, draft: AppearanceDraft, logo: CleanLogo | None) -> int:
-    """Store a new version (the logo kept from the current one unless a new one is given); returns it."""
-    checked = check_appearance(draft)
-    with uow:
-        version, current = _next_version(uow, agent_id)
-        logo_id = current.logo_id if current else None
-        if logo is not None:
-            stored = PortalLogo(
-                agent_id=agent_id, sha256=logo.sha256, media_type=logo.media_type, width=logo.width,
+@dataclass(frozen=True, kw_only=True)
+class SaveAppearance(Command[AppearanceSaved]):
+    """A new version of the portal's branding; the logo is kept from the current one unless a new one is given."""
+
+    name = "save_appearance"
+    result_type = AppearanceSaved
+
+    agent_id: int
+    draft: AppearanceDraft
+    logo: CleanLogo | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_id(self.agent_id, "agent")
+        checked = check_appearance(self.draft)
+        self._set("draft", AppearanceDraft(checked.display_name, checked.welcome_text, checked.primary_color,
+                                           checked.accent_color))  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevertAppearance(Command[AppearanceSaved]):
+    """Make an earlier version current again, as a new version."""
+
+    name = "revert_appearance"
+    result_type = AppearanceSaved
+
+    agent_id: int
+    version: int
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_id(self.agent_id, "agent")
+        require_id(self.version, "version of the portal's appearance")
+
+
+def save_appearance(uow: UnitOfWork, command: SaveAppearance) -> AppearanceSaved:
+    current = uow.appearances.current(command.agent_id)
+    logo_id = current.logo_id if current else None
+    if command.logo is not None:
+        logo = command.logo
+        stored = uow.appearances.add_logo(
+            PortalLogo(
+                agent_id=command.agent_id, sha256=logo.sha256, media_type=logo.media_type, width=logo.width,
                 height=logo.height, data=logo.data,
-            )  # fmt: skip
-            uow.session.add(stored)
-            uow.flush()
-            logo_id = stored.id
-        uow.session.add(
-            PortalAppearance(
-                agent_id=agent_id, version=version, display_name=checked.display_name,
-                welcome_text=checked.welcome_text, primary_color=checked.primary_color,
-                accent_color=checked.accent_color, logo_id=logo_id, created_by=str(uow.actor),
             )
         )  # fmt: skip
-        uow.commit()
-    return version
+        uow.flush()
+        logo_id = stored.id
+    draft = command.draft
+    return _add_version(
+        uow, current,
+        PortalAppearance(
+            agent_id=command.agent_id, display_name=draft.display_name, welcome_text=draft.welcome_text,
+            primary_color=draft.primary_color, accent_color=draft.accent_color, logo_id=logo_id,
+        ),
+    )  # fmt: skip
 
 
-def revert_appearance(uow: UnitOfWork, agent_id: int, version: int) -> int:
-    """Make an earlier version current again, as a new version; returns it."""
-    with uow:
-        old = uow.session.scalar(
-            sa.select(PortalAppearance).where(
-                PortalAppearance.agent_id == agent_id, PortalAppearance.version == version
-            )
-        )
-        if old is None:
-            raise NotFound("There is no such version of the portal's appearance.")
-        new_version, _ = _next_version(uow, agent_id)
-        uow.session.add(
-            PortalAppearance(
-                agent_id=agent_id, version=new_version, display_name=old.display_name,
-                welcome_text=old.welcome_text, primary_color=old.primary_color, accent_color=old.accent_color,
-                logo_id=old.logo_id, created_by=str(uow.actor),
-            )
-        )  # fmt: skip
-        uow.commit()
-    return new_version
+def revert_appearance(uow: UnitOfWork, command: RevertAppearance) -> AppearanceSaved:
+    old = uow.appearances.version(command.agent_id, command.version)
+    if old is None:
+        raise NotFound("There is no such version of the portal's appearance.")
+    return _add_version(
+        uow, uow.appearances.current(command.agent_id),
+        PortalAppearance(
+            agent_id=command.agent_id, display_name=old.display_name, welcome_text=old.welcome_text,
+            primary_color=old.primary_color, accent_color=old.accent_color, logo_id=old.logo_id,
+        ),
+    )  # fmt: skip
+
+
+def _add_version(uow: UnitOfWork, current: PortalAppearance | None, new: PortalAppearance) -> AppearanceSaved:
+    """Versions are never edited: the new one follows the current; two saves at once cannot share a number."""
+    new.version = current.version + 1 if current else 1
+    new.created_by = str(uow.actor)
+    new.created_at = uow.now
+    uow.appearances.add(new)
+    uow.flush()
+    return AppearanceSaved(replayed=False, agent_id=new.agent_id, version=new.version)

@@ -1,4 +1,4 @@
-"""Checking credentials, opening and ending log-in sessions, changing passwords."""
+"""Checking credentials, and opening and ending log-in sessions."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.domain import errors
 from portal.models import Agent, LoginSession, User
-from portal.models.base import utcnow
-from portal.persistence.unit_of_work import Actor, UnitOfWork
-from portal.security.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
+from portal.models.agent import AgentStatus
+from portal.persistence.context import Actor, CommandContext
+from portal.persistence.unit_of_work import UnitOfWorkFactory
+from portal.repositories.users import UserRepository
+from portal.security.passwords import hash_password, needs_rehash, verify_password
 
 GENERIC_REFUSAL = "The e-mail address or password is not correct."
 
@@ -37,33 +38,28 @@ def can_sign_in(user: User, agent: Agent | None) -> bool:
     """Active users only; an agent's users only while the agent is active."""
     if not user.is_active:
         return False
-    return agent is None or agent.status == "active"
+    return agent is None or agent.status == AgentStatus.ACTIVE
 
 
 def log_in(session: Session, email: str, password: str, context: LoginContext) -> User:
     """The user for these credentials, with a new log-in session; or LoginRefused."""
     normalized = email.strip().lower()
-    row = session.execute(
-        sa.select(User, Agent).outerjoin(Agent, Agent.id == User.agent_id).where(User.email == normalized)
-    ).first()
-    user, agent = (row.User, row.Agent) if row else (None, None)
-    if not verify_password(user.password_hash if user else None, password):
+    found = UserRepository(session).with_agent(normalized)
+    user, agent = found if found else (None, None)
+    if not verify_password(user.password_hash if user else None, password) or user is None:
         raise LoginRefused(GENERIC_REFUSAL)
     if not can_sign_in(user, agent):
         raise LoginRefused("This account is suspended. Contact your account manager.")
     user_id, token = user.id, secrets.token_urlsafe(32)
-    with UnitOfWork(
-        session,
-        command="log_in",
-        actor=Actor.user(user_id),
-        correlation_id=context.correlation_id,
-        request_ip=context.request_ip,
-    ) as uow:
-        user = session.get(User, user_id)
-        user.last_login_at = utcnow()
+    units = UnitOfWorkFactory(session, CommandContext(Actor.user(user_id), context.correlation_id, context.request_ip))
+    with units("log_in") as uow:
+        user = uow.users.get(user_id)
+        if user is None:
+            raise LoginRefused(GENERIC_REFUSAL)
+        user.last_login_at = uow.now
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        session.add(
+        uow.users.open_session(
             LoginSession(
                 token_hash=token_hash(token),
                 user_id=user_id,
@@ -90,32 +86,8 @@ def user_for_session(session: Session, token: str) -> User | None:
     return row.User
 
 
-def log_out(session: Session, token: str, actor: Actor, context: LoginContext) -> None:
+def log_out(units: UnitOfWorkFactory, token: str) -> None:
     """End this log-in session for good: the cookie that carried it no longer opens anything."""
-    with UnitOfWork(
-        session, command="log_out", actor=actor, correlation_id=context.correlation_id, request_ip=context.request_ip
-    ) as uow:
-        session.execute(
-            sa.update(LoginSession)
-            .where(LoginSession.token_hash == token_hash(token), LoginSession.ended_at.is_(None))
-            .values(ended_at=utcnow())
-        )
-        uow.commit()
-
-
-def change_password(uow: UnitOfWork, user_id: int, current: str, new: str, keep_token: str | None) -> None:
-    """Check the current password, store the new one, end every other log-in session."""
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise errors.InputNotValid(f"The new password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    with uow:
-        user = uow.session.get(User, user_id)
-        if not verify_password(user.password_hash, current):
-            raise errors.InputNotValid("The current password is not correct.")
-        if verify_password(user.password_hash, new):
-            raise errors.InputNotValid("Choose a password different from the current one.")
-        user.password_hash = hash_password(new)
-        others = [LoginSession.user_id == user_id, LoginSession.ended_at.is_(None)]
-        if keep_token:
-            others.append(LoginSession.token_hash != token_hash(keep_token))
-        uow.session.execute(sa.update(LoginSession).where(*others).values(ended_at=utcnow()))
+    with units("log_out") as uow:
+        uow.users.end_session(token_hash(token), uow.now)
         uow.commit()

@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from portal.models import EmailOutbox, Notification, User
 from portal.models.base import utcnow
-from portal.persistence.unit_of_work import UnitOfWork
+from portal.persistence.unit_of_work import SessionUnitOfWork
+from portal.repositories.settings import SettingsRepository
 from portal.security.masking import mask_text
 from portal.security.secure_settings import SecureSettings, setting_value
 
@@ -58,8 +59,6 @@ class SmtpSettings:
 
     @classmethod
     def load(cls, session: Session, settings: SecureSettings) -> SmtpSettings:
-        from portal.repositories.settings import SettingsRepository
-
         stored = SettingsRepository(session)
         return cls(
             host=setting_value(stored, "smtp_host"),
@@ -109,7 +108,7 @@ class ClaimedEmail:
     message: EmailMessage
 
 
-def _claim_next(uow: UnitOfWork, smtp: SmtpSettings, now: datetime) -> ClaimedEmail | None:
+def _claim_next(uow: SessionUnitOfWork, smtp: SmtpSettings, now: datetime) -> ClaimedEmail | None:
     """Lease the next due e-mail and build its message; other deliverers skip it."""
     claimed = uow.session.execute(
         sa.select(EmailOutbox, Notification, User.email)
@@ -128,7 +127,7 @@ def _claim_next(uow: UnitOfWork, smtp: SmtpSettings, now: datetime) -> ClaimedEm
 
 
 def _record_outcome(
-    uow: UnitOfWork, outbox_id: int, now: datetime, error: Exception | None, report: DeliveryReport
+    uow: SessionUnitOfWork, outbox_id: int, now: datetime, error: Exception | None, report: DeliveryReport
 ) -> None:
     outbox = uow.session.get(EmailOutbox, outbox_id)
     outbox.attempts += 1
@@ -149,7 +148,7 @@ def _record_outcome(
 
 
 def deliver_due(
-    unit: Callable[[str], UnitOfWork],
+    unit: Callable[[str], SessionUnitOfWork],
     smtp: SmtpSettings,
     send: Callable[[SmtpSettings, EmailMessage], None] = send_with_smtp,
     clock: Callable[[], datetime] = utcnow,

@@ -1,22 +1,40 @@
-"""Invoices: drafted, issued to the customer, or voided; each step one unit of work."""
+"""Invoices: drafted, issued to the customer, or voided; each step one command."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
+from portal.commands.base import Command, CommandResult, require_id, require_positive_amount, require_reason
 from portal.domain import errors
+from portal.domain.money import is_known_currency
 from portal.models import Invoice
-from portal.models.base import utcnow
-from portal.persistence.unit_of_work import UnitOfWork
+from portal.models.billing import InvoiceStatus
+from portal.persistence.protocols import UnitOfWork
 from portal.security.masking import mask_text
 
-MAX_AMOUNT_MINOR = 10**13
+MAX_CUSTOMER_NAME = 200
+MAX_CUSTOMER_EMAIL = 254
+MAX_DESCRIPTION = 500
+# Due dates far outside any business (a typo for 2027, or 9999-12-31) are refused, not stored.
+EARLIEST_DUE_DATE = date(2000, 1, 1)
+LATEST_DUE_DATE = date(2199, 12, 31)
 
 
 @dataclass(frozen=True)
-class InvoiceDraft:
+class InvoiceChanged(CommandResult):
+    invoice_id: int
+    number: str
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateInvoice(Command[InvoiceChanged]):
+    """A draft invoice for one of the agent's customers."""
+
+    name = "create_invoice"
+    result_type = InvoiceChanged
+
     agent_id: int
     customer_name: str
     amount_minor: int
@@ -25,90 +43,110 @@ class InvoiceDraft:
     customer_email: str | None = None
     description: str = ""
 
-
-def _next_number(uow: UnitOfWork, agent_id: int, slug: str) -> str:
-    """``NORTHWIND-00042``: the agent's slug (unique) and its running invoice count."""
-    return f"{slug.upper()}-{uow.invoices.count_for_agent(agent_id) + 1:05d}"
-
-
-def create_invoice(uow: UnitOfWork, draft: InvoiceDraft) -> int:
-    """Add a draft invoice for one of the agent's customers; returns its id."""
-    customer = draft.customer_name.strip()
-    if not customer:
-        raise errors.InputNotValid("Enter the customer's name.")
-    if not isinstance(draft.amount_minor, int) or not 0 < draft.amount_minor <= MAX_AMOUNT_MINOR:
-        raise errors.AmountNotValid("Enter an amount greater than zero.")
-    with uow:
-        agent = uow.agents.get(draft.agent_id)
-        if agent is None:
-            raise errors.NotFound("There is no such agent.")
-        if draft.currency != agent.currency:
-            raise errors.CurrencyMismatch(f"{agent.name} invoices in {agent.currency}.")
-        invoice = uow.invoices.add(
-            Invoice(
-                agent_id=agent.id,
-                number=_next_number(uow, agent.id, agent.slug),
-                customer_name=mask_text(customer)[:200],
-                customer_email=(draft.customer_email or "").strip() or None,
-                description=mask_text(draft.description.strip())[:500],
-                amount_minor=draft.amount_minor,
-                paid_minor=0,
-                currency=draft.currency,
-                due_date=draft.due_date,
-                status="draft",
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_id(self.agent_id, "agent")
+        customer = mask_text((self.customer_name or "").strip())
+        if not customer:
+            raise errors.InputNotValid("Enter the customer's name.", "customer_name")
+        if len(customer) > MAX_CUSTOMER_NAME:
+            raise errors.InputNotValid(
+                f"Keep the customer's name under {MAX_CUSTOMER_NAME} characters.", "customer_name"
             )
-        )
-        uow.flush()
-        invoice_id = invoice.id
-        uow.commit()
-    return invoice_id
+        require_positive_amount(self.amount_minor)
+        if not isinstance(self.currency, str) or not is_known_currency(self.currency):
+            raise errors.CurrencyMismatch(f"{self.currency} is not an ISO-4217 currency code.")
+        if not isinstance(self.due_date, date) or not EARLIEST_DUE_DATE <= self.due_date <= LATEST_DUE_DATE:
+            raise errors.InputNotValid(
+                f"Choose a due date between {EARLIEST_DUE_DATE.year} and {LATEST_DUE_DATE.year}.", "due_date"
+            )
+        email = (self.customer_email or "").strip() or None
+        if email is not None and len(email) > MAX_CUSTOMER_EMAIL:
+            raise errors.InputNotValid("That e-mail address is too long.", "customer_email")
+        description = mask_text((self.description or "").strip())
+        if len(description) > MAX_DESCRIPTION:
+            raise errors.InputNotValid(f"Keep the description under {MAX_DESCRIPTION} characters.", "description")
+        self._set("customer_name", customer)
+        self._set("customer_email", email)
+        self._set("description", description)
 
 
-def issue_invoice(uow: UnitOfWork, invoice_id: int, clock: Callable[[], datetime] = utcnow) -> None:
+@dataclass(frozen=True, kw_only=True)
+class IssueInvoice(Command[InvoiceChanged]):
     """Send a draft to the customer: from now on it is owed and can be paid."""
-    with uow:
-        invoice = _get(uow, invoice_id)
-        if invoice.status != "draft":
-            raise errors.InvoiceStateConflict(
-                f"Invoice {invoice.number} is {invoice.status.replace('_', ' ')}: only drafts can be issued."
-            )
-        invoice.status = "issued"
-        invoice.issued_at = clock()
+
+    name = "issue_invoice"
+    result_type = InvoiceChanged
+
+    invoice_id: int
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_id(self.invoice_id, "invoice")
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoidInvoice(Command[InvoiceChanged]):
+    """Cancel an invoice nobody has paid, with a reason."""
+
+    name = "void_invoice"
+    result_type = InvoiceChanged
+
+    invoice_id: int
+    reason: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_id(self.invoice_id, "invoice")
+        self._set("reason", require_reason(self.reason))
+
+
+def create_invoice(uow: UnitOfWork, command: CreateInvoice) -> InvoiceChanged:
+    agent = uow.agents.get(command.agent_id)
+    if agent is None:
+        raise errors.NotFound("There is no such agent.")
+    if command.currency != agent.currency:
+        raise errors.CurrencyMismatch(f"{agent.name} invoices in {agent.currency}.")
+    invoice = uow.invoices.add(
+        Invoice(
+            agent_id=agent.id, number=uow.invoices.next_number(agent), customer_name=command.customer_name,
+            customer_email=command.customer_email, description=command.description, amount_minor=command.amount_minor,
+            paid_minor=0, currency=command.currency, due_date=command.due_date, status=InvoiceStatus.DRAFT,
+        )
+    )  # fmt: skip
+    uow.flush()
+    return _changed(invoice)
+
+
+def issue_invoice(uow: UnitOfWork, command: IssueInvoice) -> InvoiceChanged:
+    invoice = _invoice(uow, command.invoice_id)
+    invoice.issue(uow.now)
+    uow.summaries.apply(
+        invoice.agent_id, invoice.currency, invoiced_minor=invoice.amount_minor, outstanding_minor=invoice.amount_minor
+    )
+    uow.flush()
+    return _changed(invoice)
+
+
+def void_invoice(uow: UnitOfWork, command: VoidInvoice) -> InvoiceChanged:
+    invoice = _invoice(uow, command.invoice_id)
+    if invoice.void(uow.now):
         uow.summaries.apply(
             invoice.agent_id,
             invoice.currency,
-            invoiced_minor=invoice.amount_minor,
-            outstanding_minor=invoice.amount_minor,
+            invoiced_minor=-invoice.amount_minor,
+            outstanding_minor=-invoice.amount_minor,
         )
-        uow.commit()
+    uow.flush()
+    return _changed(invoice)
 
 
-def void_invoice(uow: UnitOfWork, invoice_id: int, clock: Callable[[], datetime] = utcnow) -> None:
-    """Cancel an invoice nobody has paid; ``uow.reason`` says why."""
-    if not (uow.reason or "").strip():
-        raise errors.ReasonRequired("Give a reason for voiding the invoice.")
-    with uow:
-        invoice = _get(uow, invoice_id)
-        if invoice.status not in ("draft", "issued"):
-            raise errors.InvoiceStateConflict(
-                f"Invoice {invoice.number} is {invoice.status.replace('_', ' ')}: "
-                "refund its payments before voiding it."
-            )
-        was_issued = invoice.status == "issued"
-        invoice.status = "void"
-        invoice.voided_at = clock()
-        if was_issued:
-            uow.summaries.apply(
-                invoice.agent_id,
-                invoice.currency,
-                invoiced_minor=-invoice.amount_minor,
-                outstanding_minor=-invoice.amount_minor,
-            )
-        uow.commit()
-
-
-def _get(uow: UnitOfWork, invoice_id: int) -> Invoice:
+def _invoice(uow: UnitOfWork, invoice_id: int) -> Invoice:
     invoice = uow.invoices.get(invoice_id)
     if invoice is None:
         raise errors.NotFound("There is no such invoice.")
     return invoice
+
+
+def _changed(invoice: Invoice) -> InvoiceChanged:
+    return InvoiceChanged(replayed=False, invoice_id=invoice.id, number=invoice.number, status=invoice.status)

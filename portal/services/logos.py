@@ -18,6 +18,10 @@ STORED_MAX_SIDE = 512
 ACCEPTED = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 
 
+class LogoNotValid(InputNotValid):
+    default_field = "logo"
+
+
 @dataclass(frozen=True)
 class CleanLogo:
     media_type: str
@@ -34,12 +38,12 @@ def clean_logo(upload: bytes) -> CleanLogo:
     and anything hidden after the image data.
     """
     if not upload:
-        raise InputNotValid("Choose an image file.")
+        raise LogoNotValid("Choose an image file.")
     if len(upload) > MAX_UPLOAD_BYTES:
-        raise InputNotValid(f"The logo is larger than {MAX_UPLOAD_BYTES // 1000} kB.")
+        raise LogoNotValid(f"The logo is larger than {MAX_UPLOAD_BYTES // 1000} kB.")
     head = upload[:512].lstrip().lower()
     if head.startswith((b"<svg", b"<?xml", b"<!doctype svg")) or b"<svg" in head:
-        raise InputNotValid("SVG logos are not accepted; upload a PNG, JPEG or WebP image.")
+        raise LogoNotValid("SVG logos are not accepted; upload a PNG, JPEG or WebP image.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -48,17 +52,17 @@ def clean_logo(upload: bytes) -> CleanLogo:
                 probe.verify()
             with Image.open(io.BytesIO(upload)) as image:
                 if kind not in ACCEPTED:
-                    raise InputNotValid("Upload a PNG, JPEG or WebP image.")
+                    raise LogoNotValid("Upload a PNG, JPEG or WebP image.")
                 width, height = image.size
                 if width > MAX_SIDE or height > MAX_SIDE:
-                    raise InputNotValid(f"The logo is larger than {MAX_SIDE}×{MAX_SIDE} pixels.")
+                    raise LogoNotValid(f"The logo is larger than {MAX_SIDE}×{MAX_SIDE} pixels.")
                 if width < MIN_SIDE or height < MIN_SIDE:
-                    raise InputNotValid(f"The logo is smaller than {MIN_SIDE}×{MIN_SIDE} pixels.")
+                    raise LogoNotValid(f"The logo is smaller than {MIN_SIDE}×{MIN_SIDE} pixels.")
                 image.load()
                 pixels = image.convert("RGBA")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as error:  # fmt: skip
-        raise InputNotValid("That file is not a readable PNG, JPEG or WebP image.") from error
+        raise LogoNotValid("That file is not a readable PNG, JPEG or WebP image.") from error
     pixels.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE))
     output = io.BytesIO()
     pixels.save(output, format="PNG", optimize=True)

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from dataclasses import dataclass
 
+from portal.commands.base import Command, CommandResult, require_id
 from portal.domain.errors import NotFound
-from portal.models import Notification
-from portal.models.base import utcnow
-from portal.persistence.unit_of_work import UnitOfWork
+from portal.persistence.protocols import UnitOfWork
 
 
-def mark_read(uow: UnitOfWork, agent_id: int, notification_id: int | None = None) -> int:
-    """Mark one of the agent's notifications read (or all of them); returns how many changed."""
-    with uow:
-        conditions = [Notification.agent_id == agent_id, Notification.audience == "agent"]
-        if notification_id is not None:
-            mine = uow.session.scalar(sa.select(Notification.id).where(Notification.id == notification_id, *conditions))
-            if mine is None:
-                raise NotFound("There is no such notification.")
-            conditions.append(Notification.id == notification_id)
-        changed = uow.session.execute(
-            sa.update(Notification).where(*conditions, Notification.read_at.is_(None)).values(read_at=utcnow())
-        ).rowcount
-        uow.commit()
-    return changed
+@dataclass(frozen=True)
+class NotificationsRead(CommandResult):
+    changed: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkNotificationsRead(Command[NotificationsRead]):
+    """Mark one of the agent's notifications read, or all of them (``notification_id`` None)."""
+
+    name = "mark_notifications_read"
+    result_type = NotificationsRead
+
+    agent_id: int
+    notification_id: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_id(self.agent_id, "agent")
+        if self.notification_id is not None:
+            require_id(self.notification_id, "notification")
+
+
+def mark_read(uow: UnitOfWork, command: MarkNotificationsRead) -> NotificationsRead:
+    chosen = command.notification_id
+    if chosen is not None and not uow.notifications.belongs_to(command.agent_id, chosen):
+        raise NotFound("There is no such notification.")
+    return NotificationsRead(replayed=False, changed=uow.notifications.mark_read(command.agent_id, chosen, uow.now))

@@ -1,7 +1,6 @@
 """Endpoints for machines: health checks."""
 
-from flask import Blueprint
+from portal.system import routes  # noqa: F401  (registers the routes)
+from portal.system.blueprint import bp
 
-bp = Blueprint("system", __name__)
-
-from portal.system import routes  # noqa: E402,F401
+__all__ = ["bp"]

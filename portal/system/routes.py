@@ -9,7 +9,7 @@ from flask import jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
-from portal.system import bp
+from portal.system.blueprint import bp
 
 logger = logging.getLogger(__name__)
 

@@ -62,8 +62,8 @@ def humanize(value: str | None) -> str:
 
 def install_template_filters(app: Flask) -> None:
     from portal.auth.permissions import can
+    from portal.commands.base import new_idempotency_key
     from portal.security.masking import mask_email, mask_phone
-    from portal.web.forms import new_idempotency_key
 
     app.add_template_filter(money_markup, "money")
     app.add_template_filter(format_utc, "utc")

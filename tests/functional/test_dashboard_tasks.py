@@ -19,15 +19,18 @@ def admin(app, client, db_session):
 
 
 def key_from(html: str) -> str:
-    return re.search(r'name="idempotency_key" type="hidden" value="([a-f0-9]{32})"', html).group(1)
+    """The first idempotency key on the page (form fields and buttons write their attributes in either order)."""
+    return re.search(r'name="idempotency_key"[^>]*value="([a-f0-9]{32})"', html).group(1)
 
 
 def test_adding_an_agent_explains_mistakes_next_to_the_fields_then_creates_it(client, db_session, admin):
     token = page_token(client)
+    key = key_from(client.get("/dashboard/agents/new").get_data(as_text=True))
     bad = client.post(
         "/dashboard/agents/new",
         data={
             "csrf_token": token,
+            "idempotency_key": key,
             "slug": "Not A Slug",
             "name": "",
             "email": "nope",
@@ -49,6 +52,7 @@ def test_adding_an_agent_explains_mistakes_next_to_the_fields_then_creates_it(cl
         "/dashboard/agents/new",
         data={
             "csrf_token": token,
+            "idempotency_key": key,
             "slug": "northwind",
             "name": "Copy",
             "email": "c@example.com",
@@ -61,6 +65,7 @@ def test_adding_an_agent_explains_mistakes_next_to_the_fields_then_creates_it(cl
         "/dashboard/agents/new",
         data={
             "csrf_token": token,
+            "idempotency_key": key,
             "slug": "harbour",
             "name": "Harbour Ltd",
             "email": "hi@harbour.example",
@@ -79,10 +84,12 @@ def test_suspending_asks_for_confirmation_and_a_reason(client, db_session, admin
     url = f"/dashboard/agents/{admin['agent_id']}/status"
     confirm = client.get(url).get_data(as_text=True)
     assert "Suspend Northwind Brokers?" in confirm and "logged out at once" in confirm
-    token = page_token(client, url)
-    assert client.post(url, data={"csrf_token": token, "reason": ""}).status_code == 422
+    token, key = page_token(client, url), key_from(confirm)
+    assert client.post(url, data={"csrf_token": token, "idempotency_key": key, "reason": ""}).status_code == 422
     assert db_session.get(Agent, admin["agent_id"]).status == "active"
-    assert client.post(url, data={"csrf_token": token, "reason": "Unpaid fees"}).status_code == 303
+    assert (
+        client.post(url, data={"csrf_token": token, "idempotency_key": key, "reason": "Unpaid fees"}).status_code == 303
+    )
     db_session.expire_all()
     assert db_session.get(Agent, admin["agent_id"]).status == "suspended"
     event = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.command == "suspend_agent")).one()
@@ -106,10 +113,14 @@ def test_an_invoice_from_draft_to_issued_to_void(client, db_session, admin):
     invoice_id = int(created.headers["Location"].rsplit("/", 1)[1])
     invoice = db_session.get(Invoice, invoice_id)
     assert (invoice.status, invoice.amount_minor, invoice.currency) == ("draft", 120050, "USD")
-    assert client.post(f"/dashboard/invoices/{invoice_id}/issue", data={"csrf_token": token}).status_code == 303
+    invoice_page = client.get(f"/dashboard/invoices/{invoice_id}").get_data(as_text=True)
+    issue = {"csrf_token": token, "idempotency_key": key_from(invoice_page)}
+    assert client.post(f"/dashboard/invoices/{invoice_id}/issue", data=issue).status_code == 303
     void_url = f"/dashboard/invoices/{invoice_id}/void"
-    assert "This cannot be undone" in client.get(void_url).get_data(as_text=True)
-    assert client.post(void_url, data={"csrf_token": token, "reason": "Sent to the wrong customer"}).status_code == 303
+    void_page = client.get(void_url).get_data(as_text=True)
+    assert "This cannot be undone" in void_page
+    void = {"csrf_token": token, "idempotency_key": key_from(void_page), "reason": "Sent to the wrong customer"}
+    assert client.post(void_url, data=void).status_code == 303
     db_session.expire_all()
     assert db_session.get(Invoice, invoice_id).status == "void"
 
@@ -131,7 +142,7 @@ def test_a_double_submitted_payment_is_recorded_once(client, db_session, admin):
     assert first.status_code == second.status_code == 303
     assert db_session.scalar(sa.select(sa.func.count(Payment.id))) == before + 1
     shown = client.get(invoice_url).get_data(as_text=True)
-    assert "This payment was already recorded." in shown and "4242 4242" not in shown and "···· 4242" in shown
+    assert "was already recorded." in shown and "4242 4242" not in shown and "···· 4242" in shown
 
 
 def test_a_payment_above_what_is_due_is_refused_next_to_the_amount(client, admin):
@@ -211,8 +222,10 @@ def test_rejecting_a_payout_needs_a_reason_for_the_agent(client, db_session, adm
 
 def test_a_secret_is_never_echoed_and_a_reveal_is_audited(client, db_session, admin):
     url = "/dashboard/settings/smtp_password"
-    token = page_token(client, url)
-    saved = client.post(url, data={"csrf_token": token, "value": "mail-Password-77"}, follow_redirects=True)
+    token, key = page_token(client, url), key_from(client.get(url).get_data(as_text=True))
+    saved = client.post(
+        url, data={"csrf_token": token, "idempotency_key": key, "value": "mail-Password-77"}, follow_redirects=True
+    )
     assert "mail-Password-77" not in saved.get_data(as_text=True)
     assert db_session.get(Setting, "smtp_password").ciphertext.startswith("v1.")
     form_again = client.get(url).get_data(as_text=True)
@@ -228,8 +241,9 @@ def test_a_secret_is_never_echoed_and_a_reveal_is_audited(client, db_session, ad
 
 
 def test_a_plain_setting_is_validated(client, admin):
-    token = page_token(client, "/dashboard/settings/commission_holding_days")
-    response = client.post("/dashboard/settings/commission_holding_days", data={"csrf_token": token, "value": "soon"})
+    url = "/dashboard/settings/commission_holding_days"
+    token, key = page_token(client, url), key_from(client.get(url).get_data(as_text=True))
+    response = client.post(url, data={"csrf_token": token, "idempotency_key": key, "value": "soon"})
     assert response.status_code == 422 and "must be a whole number" in response.get_data(as_text=True)
 
 
@@ -253,6 +267,7 @@ def test_staff_users_are_managed_but_nobody_demotes_themselves(client, db_sessio
         "/dashboard/users/new",
         data={
             "csrf_token": token,
+            "idempotency_key": key_from(client.get("/dashboard/users/new").get_data(as_text=True)),
             "email": "new@ops.example",
             "full_name": "New Person",
             "role": "finance",
@@ -262,18 +277,20 @@ def test_staff_users_are_managed_but_nobody_demotes_themselves(client, db_sessio
     assert created.status_code == 303
     assert db_session.scalar(sa.select(User.role).where(User.email == "new@ops.example")) == "finance"
     me = db_session.scalar(sa.select(User.id).where(User.email == "admin@demo.example"))
-    refused = client.post(f"/dashboard/users/{me}", data={"csrf_token": token, "role": "viewer", "is_active": "y"})
+    key = key_from(client.get(f"/dashboard/users/{me}").get_data(as_text=True))
+    edit = {"csrf_token": token, "idempotency_key": key, "role": "viewer", "is_active": "y"}
+    refused = client.post(f"/dashboard/users/{me}", data=edit)
     assert refused.status_code == 422 and "cannot change your own role" in refused.get_data(as_text=True)
 
 
 def test_a_concurrent_change_is_shown_as_a_conflict_to_reload(client, admin, monkeypatch):
+    from portal.commands.runner import CommandRunner
     from portal.domain.errors import ConcurrencyConflict
-    from portal.services.financial_orchestrator import FinancialOrchestrator
 
-    def always_conflicts(self, **kwargs):
+    def always_conflicts(self, command):
         raise ConcurrencyConflict("This changed at the same time as another request. Reload and try again.")
 
-    monkeypatch.setattr(FinancialOrchestrator, "record_payment", always_conflicts)
+    monkeypatch.setattr(CommandRunner, "run", always_conflicts)
     invoice_url = f"/dashboard/invoices/{admin['invoice_id']}"
     page = client.get(invoice_url).get_data(as_text=True)
     response = client.post(

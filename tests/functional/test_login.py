@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.models import Agent, User
-from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.persistence.unit_of_work import Actor, SessionUnitOfWork
 from tests.functional.conftest import csrf_token_from
 
 
@@ -63,7 +63,7 @@ def test_a_suspended_agent_cannot_log_in_and_loses_an_open_session(app, client, 
     assert auth.login(email).status_code == 303
     assert client.get("/portal/gone/").status_code == 200
 
-    with app.app_context(), UnitOfWork(db_session, command="suspend", actor=Actor.system("test")) as uow:
+    with app.app_context(), SessionUnitOfWork(db_session, command="suspend", actor=Actor.system("test")) as uow:
         db_session.get(Agent, agent_id).status = "suspended"
         uow.commit()
     assert client.get("/portal/gone/").status_code == 302, "the open session ends at once"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from markupsafe import escape
 from PIL import Image
 
 from portal.models import FeatureFlag, LoginSession, Notification, Payout, PortalAppearance, Wallet
-from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.persistence.unit_of_work import Actor, SessionUnitOfWork
 from tests.conftest import make_app
 from tests.functional.conftest import csrf_token_from
 from tests.functional.dashboard_support import load_demo, log_in_as
@@ -46,7 +47,8 @@ def png(width=64, height=32, fmt="PNG", extra=b"") -> bytes:
 
 
 def save(client, **fields):
-    data = {"csrf_token": token(client, f"{PORTAL}/appearance"), "display_name": "Northwind", "welcome_text": "",
+    data = {"csrf_token": token(client, f"{PORTAL}/appearance"), "idempotency_key": uuid.uuid4().hex,
+            "display_name": "Northwind", "welcome_text": "",
             "primary_color": "#112233", "accent_color": "#aa5500", **fields}  # fmt: skip
     return client.post(f"{PORTAL}/appearance", data=data, content_type="multipart/form-data")
 
@@ -158,7 +160,7 @@ def test_notifications_are_counted_and_marked_read(client, db_session, agent):
     form = {"csrf_token": token(client), "idempotency_key": "3" * 32}
     client.post(f"{PORTAL}/notifications/read", data={**form, "notification": note})
     assert f">{unread - 1}<span" in client.get(f"{PORTAL}/notifications/badge").get_data(as_text=True) or unread == 1
-    client.post(f"{PORTAL}/notifications/read", data=form)
+    client.post(f"{PORTAL}/notifications/read", data={**form, "idempotency_key": "4" * 32})
     assert "count-badge--none" in client.get(f"{PORTAL}/notifications/badge").get_data(as_text=True)
 
 
@@ -181,10 +183,11 @@ def test_changing_the_password_needs_the_current_one_and_ends_other_log_ins(app,
     other = app.test_client()
     log_in_as(other, "agent")
     url = f"{PORTAL}/profile"
-    wrong = client.post(url, data={"csrf_token": token(client, url), "current": "nope", "new": "a brand new passphrase",
-                                   "confirm": "a brand new passphrase"})  # fmt: skip
+    wrong = client.post(url, data={"csrf_token": token(client, url), "idempotency_key": "5" * 32, "current": "nope",
+                                   "new": "a brand new passphrase", "confirm": "a brand new passphrase"})  # fmt: skip
     assert wrong.status_code == 422 and "current password is not correct" in wrong.get_data(as_text=True)
-    done = client.post(url, data={"csrf_token": token(client, url), "current": "demo-agent-password",
+    done = client.post(url, data={"csrf_token": token(client, url), "idempotency_key": "6" * 32,
+                                  "current": "demo-agent-password",
                                   "new": "a brand new passphrase", "confirm": "a brand new passphrase"})  # fmt: skip
     assert done.status_code == 303
     assert client.get(url).status_code == 200, "this log-in stays"
@@ -193,7 +196,7 @@ def test_changing_the_password_needs_the_current_one_and_ends_other_log_ins(app,
 
 
 def test_the_portal_can_be_switched_off_per_agent(app, client, db_session, agent):
-    with app.app_context(), UnitOfWork(db_session, command="flag", actor=Actor.system("test")) as uow:
+    with app.app_context(), SessionUnitOfWork(db_session, command="flag", actor=Actor.system("test")) as uow:
         db_session.add(FeatureFlag(name="agent_portal", enabled=True, rollout_percentage=0, allow_list=["bluebird"]))
         uow.commit()
     response = client.get(f"{PORTAL}/")

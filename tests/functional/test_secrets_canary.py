@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 
 from portal.extensions import db
 from portal.models import User
-from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.persistence.unit_of_work import Actor, SessionUnitOfWork
 from portal.security.passwords import hash_password
 from tests.conftest import make_app
 from tests.functional.conftest import csrf_token_from
@@ -59,7 +59,7 @@ def test_canaries_never_appear_in_clear_anywhere(canary_app):
 
     with app.app_context():
         session = db.session()
-        with UnitOfWork(session, command="add_staff", actor=Actor.system("test")) as uow:
+        with SessionUnitOfWork(session, command="add_staff", actor=Actor.system("test")) as uow:
             session.add(
                 User(email="ada@ops.example", full_name="Ada", role="admin", password_hash=hash_password(PASSWORD))
             )

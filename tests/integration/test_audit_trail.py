@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from portal.models import Agent, AuditEvent, IdempotencyRecord, Setting, User
 from portal.persistence.audit_chain import verify_chain
-from portal.persistence.audit_trail import SECRET_PLACEHOLDER, chain_key, insert_audited, record_event
-from portal.persistence.unit_of_work import Actor, UnitOfWork, UnitOfWorkError
+from portal.persistence.audit_events import SECRET_PLACEHOLDER, chain_key, insert_audited, record_event
+from portal.persistence.unit_of_work import Actor, SessionUnitOfWork, UnitOfWorkError
 
 ACTOR = Actor.user(7)
 
@@ -26,7 +26,7 @@ def _events_for(session, entity_type: str, entity_id) -> list[AuditEvent]:
 
 
 def test_insert_update_delete_each_leave_an_event_with_before_and_after(db_session):
-    with UnitOfWork(db_session, command="create", actor=ACTOR, correlation_id="corr-audit-01") as uow:
+    with SessionUnitOfWork(db_session, command="create", actor=ACTOR, correlation_id="corr-audit-01") as uow:
         agent = Agent(
             slug="audited",
             name="Audited",
@@ -39,11 +39,11 @@ def test_insert_update_delete_each_leave_an_event_with_before_and_after(db_sessi
         uow.flush()
         agent_id = agent.id
         uow.commit()
-    with UnitOfWork(db_session, command="suspend", actor=ACTOR, reason="fraud check") as uow:
+    with SessionUnitOfWork(db_session, command="suspend", actor=ACTOR, reason="fraud check") as uow:
         agent = db_session.get(Agent, agent_id)
         agent.status = "suspended"
         uow.commit()
-    with UnitOfWork(db_session, command="remove", actor=ACTOR) as uow:
+    with SessionUnitOfWork(db_session, command="remove", actor=ACTOR) as uow:
         db_session.delete(db_session.get(Agent, agent_id))
         uow.commit()
 
@@ -59,7 +59,7 @@ def test_insert_update_delete_each_leave_an_event_with_before_and_after(db_sessi
 
 
 def test_contact_details_are_masked_and_secrets_never_in_clear(db_session):
-    with UnitOfWork(db_session, command="create", actor=ACTOR) as uow:
+    with SessionUnitOfWork(db_session, command="create", actor=ACTOR) as uow:
         agent = Agent(
             slug="masked",
             name="Masked",
@@ -110,7 +110,7 @@ def _agent_values(slug: str) -> dict:
 
 
 def test_an_insert_outside_the_flush_is_audited_exactly_as_the_hook_audits_one(db_session):
-    with UnitOfWork(db_session, command="create", actor=ACTOR, correlation_id="corr-same-01") as uow:
+    with SessionUnitOfWork(db_session, command="create", actor=ACTOR, correlation_id="corr-same-01") as uow:
         through_orm = Agent(**_agent_values("through-orm"))
         db_session.add(through_orm)
         uow.flush()
@@ -139,7 +139,7 @@ def test_an_insert_outside_a_unit_of_work_is_refused_and_writes_nothing(db_sessi
 
 
 def test_an_insert_naming_no_column_or_an_unaudited_model_is_refused_and_writes_nothing(db_session):
-    with UnitOfWork(db_session, command="create", actor=ACTOR) as uow:
+    with SessionUnitOfWork(db_session, command="create", actor=ACTOR) as uow:
         with pytest.raises(UnitOfWorkError, match="has no column emial"):
             insert_audited(db_session, Agent, {**_agent_values("misspelt"), "emial": "x@example.com"})
         with pytest.raises(UnitOfWorkError, match="not an audited entity"):
@@ -149,7 +149,7 @@ def test_an_insert_naming_no_column_or_an_unaudited_model_is_refused_and_writes_
 
 
 def test_events_chain_and_verify(db_session, app):
-    with UnitOfWork(db_session, command="many", actor=ACTOR) as uow:
+    with SessionUnitOfWork(db_session, command="many", actor=ACTOR) as uow:
         db_session.add_all(
             Agent(
                 slug=f"chain-{n}",
@@ -169,7 +169,7 @@ def test_events_chain_and_verify(db_session, app):
 
 
 def test_explicit_events_join_the_chain(db_session):
-    with UnitOfWork(db_session, command="reveal_setting", actor=ACTOR, reason="support ticket 12") as uow:
+    with SessionUnitOfWork(db_session, command="reveal_setting", actor=ACTOR, reason="support ticket 12") as uow:
         record_event(uow, "reveal", "Setting", "smtp_password")
         uow.commit()
     event = _events_for(db_session, "Setting", "smtp_password")[-1]
@@ -178,7 +178,7 @@ def test_explicit_events_join_the_chain(db_session):
 
 
 def _seed_events(db_session, count: int = 3) -> list[int]:
-    with UnitOfWork(db_session, command="seed", actor=ACTOR) as uow:
+    with SessionUnitOfWork(db_session, command="seed", actor=ACTOR) as uow:
         db_session.add_all(
             Agent(slug=f"t-{n}", name=f"T{n}", email=f"t{n}@example.com", commission_rate_bps=1, currency="EUR")
             for n in range(count)
@@ -217,7 +217,7 @@ def test_verify_detects_a_deleted_tail(db_session, app):
 
 def test_audit_rows_cannot_be_changed_through_the_orm(db_session):
     _seed_events(db_session, 1)
-    with UnitOfWork(db_session, command="tamper", actor=ACTOR):
+    with SessionUnitOfWork(db_session, command="tamper", actor=ACTOR):
         event = db_session.scalars(sa.select(AuditEvent)).first()
         event.actor = "user:0"
         with pytest.raises(UnitOfWorkError, match="append-only"):

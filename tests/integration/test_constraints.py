@@ -10,7 +10,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.models import Agent, Commission, Invoice, Payment, Payout, Wallet, WalletTransaction
-from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.persistence.unit_of_work import Actor, SessionUnitOfWork
 
 ACTOR = Actor.system("test")
 
@@ -18,7 +18,7 @@ ACTOR = Actor.system("test")
 def _refused(session, *rows) -> None:
     # PostgreSQL reports a value too long for its column as a DataError.
     with pytest.raises((IntegrityError, DataError)):
-        with UnitOfWork(session, command="bad_row", actor=ACTOR) as uow:
+        with SessionUnitOfWork(session, command="bad_row", actor=ACTOR) as uow:
             session.add_all(rows)
             uow.flush()
 
@@ -98,7 +98,7 @@ def test_idempotency_keys_are_unique(db_session, make):
             recorded_by="t",
         )
 
-    with UnitOfWork(db_session, command="first", actor=ACTOR) as uow:
+    with SessionUnitOfWork(db_session, command="first", actor=ACTOR) as uow:
         db_session.add(payment())
         uow.commit()
     _refused(db_session, payment())
@@ -127,7 +127,7 @@ def test_payment_rules(db_session, make, fields):
 def test_a_clawback_must_be_negative_and_a_commission_positive(db_session, make):
     agent_id = make.agent()
     invoice_id = make.invoice(agent_id)
-    with UnitOfWork(db_session, command="pay", actor=ACTOR) as uow:
+    with SessionUnitOfWork(db_session, command="pay", actor=ACTOR) as uow:
         payment = Payment(
             invoice_id=invoice_id,
             agent_id=agent_id,
@@ -210,7 +210,7 @@ def test_wallet_version_starts_at_one_and_detects_a_concurrent_writer(db_session
     wallet_id = make.wallet(agent_id)
     assert db_session.scalar(sa.select(Wallet.version).where(Wallet.id == wallet_id)) == 1
 
-    with pytest.raises(StaleDataError), UnitOfWork(db_session, command="credit", actor=ACTOR) as uow:
+    with pytest.raises(StaleDataError), SessionUnitOfWork(db_session, command="credit", actor=ACTOR) as uow:
         wallet = db_session.get(Wallet, wallet_id)
         # another writer bumps the version between our read and our write
         db_session.execute(sa.text("UPDATE wallet SET version = version + 1 WHERE id = :id"), {"id": wallet_id})
@@ -221,7 +221,7 @@ def test_wallet_version_starts_at_one_and_detects_a_concurrent_writer(db_session
 
 def test_wallet_version_is_not_nullable(db_session, make):
     agent_id = make.agent()
-    with pytest.raises(IntegrityError), UnitOfWork(db_session, command="raw", actor=ACTOR):
+    with pytest.raises(IntegrityError), SessionUnitOfWork(db_session, command="raw", actor=ACTOR):
         db_session.execute(
             sa.text(
                 "INSERT INTO wallet (agent_id, currency, available_minor, held_minor, version, updated_at)"

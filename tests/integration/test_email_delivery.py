@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.models import EmailOutbox
 from portal.models.base import utcnow
-from portal.persistence.unit_of_work import Actor, UnitOfWork, active_unit_of_work
+from portal.persistence.unit_of_work import Actor, SessionUnitOfWork, active_unit_of_work
 from portal.services.email_delivery import BACKOFF, LEASE, MAX_ATTEMPTS, SmtpSettings, deliver_due
 from tests.support.money import MoneyWorld
 from tests.support.smtp import free_port, start_smtp_server
@@ -29,7 +29,7 @@ def _settings(port: int) -> SmtpSettings:
 
 
 def _unit(session):
-    return lambda command: UnitOfWork(session, command=command, actor=Actor.system("mailer"))
+    return lambda command: SessionUnitOfWork(session, command=command, actor=Actor.system("mailer"))
 
 
 def _paid_agent_with_two_users(world: MoneyWorld, make) -> int:

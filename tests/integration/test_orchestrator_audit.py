@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from portal.models import AuditEvent, WalletTransaction
 from portal.persistence.audit_chain import verify_chain
-from portal.persistence.audit_trail import chain_key
+from portal.persistence.audit_events import chain_key
 from portal.services.ledger_verification import verify_ledger
 from tests.support.money import MoneyWorld
 

@@ -18,8 +18,8 @@ from portal.models import (
     Wallet,
     WalletTransaction,
 )
-from portal.persistence.audit_trail import chain_key
-from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.persistence.audit_events import chain_key
+from portal.persistence.unit_of_work import Actor, SessionUnitOfWork
 from portal.services.ledger_verification import verify_ledger
 from tests.support.money import MoneyWorld
 
@@ -221,7 +221,7 @@ def test_refusals_change_nothing(world, db_session, case, command, error):
 def test_a_suspended_agent_cannot_request_a_payout(world, db_session):
     agent = world.agent()
     world.fund(agent, 5_000)
-    with UnitOfWork(db_session, command="suspend", actor=Actor.user(1)) as uow:
+    with SessionUnitOfWork(db_session, command="suspend", actor=Actor.user(1)) as uow:
         uow.agents.get(agent).status = "suspended"
         uow.commit()
     with pytest.raises(errors.AgentSuspended):
@@ -256,7 +256,7 @@ def test_a_clawback_may_take_the_wallet_below_zero_and_is_netted_later(world, db
 def test_commands_notify_the_agent_with_masked_text(world, db_session):
     agent = world.agent()
     invoice_id = world.invoice(agent, 10_000)
-    with UnitOfWork(db_session, command="rename", actor=Actor.user(1)) as uow:
+    with SessionUnitOfWork(db_session, command="rename", actor=Actor.user(1)) as uow:
         uow.invoices.get(invoice_id).customer_name = "Jo Bloggs jo.bloggs@example.com"
         uow.commit()
     world.pay(invoice_id, 10_000)

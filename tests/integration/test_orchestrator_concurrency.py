@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from portal.domain import errors
 from portal.extensions import db
 from portal.models import Commission, Payment, Payout, Wallet, WalletTransaction
-from portal.persistence.audit_trail import chain_key
+from portal.persistence.audit_events import chain_key
 from portal.services.ledger_verification import verify_ledger
 from tests.conftest import make_app
 from tests.support.money import MoneyWorld

@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from portal.models import Commission, Invoice, Notification, Payment, Setting, WalletTransaction
-from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.persistence.unit_of_work import Actor, SessionUnitOfWork
 from portal.repositories.agents import AgentFilters, AgentReadRepository
 from portal.repositories.appearance import PortalAppearanceReadRepository
 from portal.repositories.commissions import CommissionRepository
@@ -57,7 +57,7 @@ def test_an_agent_without_a_summary_row_reads_as_zeroes(db_session, make):
 def test_write_repositories_never_commit(db_session, make):
     agent_id = make.agent()
     counts_before = _counts(db_session)
-    with UnitOfWork(db_session, command="uncommitted", actor=ACTOR) as uow:
+    with SessionUnitOfWork(db_session, command="uncommitted", actor=ACTOR) as uow:
         invoice = InvoiceRepository(db_session).add(
             Invoice(
                 agent_id=agent_id,
@@ -116,14 +116,21 @@ def test_write_repositories_never_commit(db_session, make):
         SettingsRepository(db_session).put(Setting(name="holding_days", value=14, updated_by="t"))
         uow.flush()
         assert _counts(db_session) != counts_before
-        assert PaymentRepository(db_session).by_idempotency_key("w-pay") is payment
-        assert wallets.ledger_totals(wallet.id) == (10, 0)
+        assert PaymentRepository(db_session).get(payment.id) is payment
+        assert (
+            db_session.scalar(
+                sa.select(sa.func.sum(WalletTransaction.available_delta_minor)).where(
+                    WalletTransaction.wallet_id == wallet.id
+                )
+            )
+            == 10
+        )
     assert _counts(db_session) == counts_before, "leaving the unit of work without commit kept nothing"
 
 
 def test_notifications_are_masked_before_they_are_stored(db_session, make):
     agent_id = make.agent()
-    with UnitOfWork(db_session, command="notify", actor=ACTOR) as uow:
+    with SessionUnitOfWork(db_session, command="notify", actor=ACTOR) as uow:
         NotificationRepository(db_session).add(
             Notification(
                 audience="agent",

@@ -7,10 +7,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from portal.commands.runner import CommandRunner
 from portal.models import AuditEvent, Notification, Setting
 from portal.persistence.audit_chain import verify_chain
-from portal.persistence.audit_trail import SECRET_PLACEHOLDER, chain_key
-from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.persistence.audit_events import SECRET_PLACEHOLDER, chain_key
+from portal.persistence.context import CommandContext
+from portal.persistence.unit_of_work import Actor, SessionUnitOfWork, UnitOfWorkFactory
 from portal.security.key_providers import (
     KeyProviderUnavailable,
     KeyVersionInUse,
@@ -19,6 +21,7 @@ from portal.security.key_providers import (
     VaultTransit,
 )
 from portal.security.secure_settings import SECRET_MASK, SecureSettings, SettingNotValid
+from portal.services.settings import ChangeSetting, SettingChanges
 
 SECRET = "sk_live_canary_0123456789"
 ADMIN = Actor.user(1)
@@ -39,12 +42,19 @@ def settings(provider) -> SecureSettings:
     return SecureSettings(provider)
 
 
-def unit(session, command: str = "change_setting") -> UnitOfWork:
-    return UnitOfWork(session, command=command, actor=ADMIN, correlation_id="settings-test-01")
+def unit(session, command: str = "change_setting") -> SessionUnitOfWork:
+    return SessionUnitOfWork(session, command=command, actor=ADMIN, correlation_id="settings-test-01")
+
+
+def change(session, settings: SecureSettings, name: str, raw) -> None:
+    """Change a setting through the command runner, as the dashboard and the CLI do."""
+    units = UnitOfWorkFactory(session, CommandContext(ADMIN, "settings-test-01"))
+    handlers = {ChangeSetting: SettingChanges(settings.provider)}
+    CommandRunner(units, handlers).run(ChangeSetting(idempotency_key=uuid.uuid4().hex, setting=name, value=raw))
 
 
 def test_a_secret_is_stored_only_as_ciphertext_and_shown_masked(db_session, settings):
-    settings.change(unit(db_session), "payment_gateway_api_key", SECRET)
+    change(db_session, settings, "payment_gateway_api_key", SECRET)
     row = db_session.get(Setting, "payment_gateway_api_key")
     assert row.is_secret and row.value is None and row.ciphertext.startswith(f"v1.{row.key_version}.")
     assert SECRET not in row.ciphertext
@@ -57,7 +67,7 @@ def test_a_secret_is_stored_only_as_ciphertext_and_shown_masked(db_session, sett
 
 
 def test_plain_settings_are_typed_and_validated(db_session, settings):
-    settings.change(unit(db_session), "commission_holding_days", " 21 ")
+    change(db_session, settings, "commission_holding_days", " 21 ")
     assert settings.view(db_session, "commission_holding_days").display == "21"
     for name, raw, message in [
         ("commission_holding_days", "soon", "whole number"),
@@ -67,13 +77,13 @@ def test_plain_settings_are_typed_and_validated(db_session, settings):
         ("smtp_password", "   ", "cannot be empty"),
     ]:
         with pytest.raises(SettingNotValid, match=message):
-            settings.change(unit(db_session), name, raw)
+            change(db_session, settings, name, raw)
     assert db_session.get(Setting, "default_currency") is None, "a refused value changes nothing"
 
 
 def test_changes_and_reveals_are_audited_never_with_the_value(db_session, settings):
-    settings.change(unit(db_session), "smtp_password", SECRET)
-    settings.change(unit(db_session), "smtp_password", SECRET + "-2")
+    change(db_session, settings, "smtp_password", SECRET)
+    change(db_session, settings, "smtp_password", SECRET + "-2")
     assert settings.reveal(unit(db_session, "reveal_setting"), "smtp_password") == SECRET + "-2"
     events = list(
         db_session.scalars(
@@ -92,7 +102,7 @@ def test_changes_and_reveals_are_audited_never_with_the_value(db_session, settin
 
 def test_rotate_then_rewrap_moves_every_secret_to_the_newest_key(db_session, settings):
     for name in ("smtp_password", "payment_gateway_api_key", "webhook_signing_secret"):
-        settings.change(unit(db_session), name, f"{name}-value")
+        change(db_session, settings, name, f"{name}-value")
     first = settings.provider.active_version()
     newest = settings.provider.rotate()
     assert newest != first and settings.usage(db_session) == {first: 3}
@@ -105,7 +115,7 @@ def test_rotate_then_rewrap_moves_every_secret_to_the_newest_key(db_session, set
 
 
 def test_a_key_version_can_be_retired_only_when_nothing_uses_it(db_session, settings):
-    settings.change(unit(db_session), "smtp_password", SECRET)
+    change(db_session, settings, "smtp_password", SECRET)
     old = settings.provider.active_version()
     settings.provider.rotate()
     with pytest.raises(KeyVersionInUse, match="secrets still use it"):
@@ -117,12 +127,12 @@ def test_a_key_version_can_be_retired_only_when_nothing_uses_it(db_session, sett
 
 
 def test_rewrap_leaves_a_value_changed_meanwhile_alone(db_session, settings):
-    settings.change(unit(db_session), "smtp_password", "old value")
+    change(db_session, settings, "smtp_password", "old value")
     settings.provider.rotate()
     original = settings._rewrap_one
 
     def change_first(uow, name):
-        settings.change(unit(db_session), name, "new value")
+        change(db_session, settings, name, "new value")
         return original(uow, name)
 
     settings._rewrap_one = change_first
@@ -132,7 +142,7 @@ def test_rewrap_leaves_a_value_changed_meanwhile_alone(db_session, settings):
 
 
 def test_a_tampered_ciphertext_is_an_error_never_a_fallback(db_session, settings):
-    settings.change(unit(db_session), "smtp_password", SECRET)
+    change(db_session, settings, "smtp_password", SECRET)
     row = db_session.get(Setting, "smtp_password")
     parts = row.ciphertext.split(".")
     parts[4] = ("A" if parts[4][0] != "A" else "B") + parts[4][1:]
@@ -145,7 +155,7 @@ def test_a_tampered_ciphertext_is_an_error_never_a_fallback(db_session, settings
 def test_an_unreachable_vault_is_a_clear_error(db_session):
     unreachable = SecureSettings(VaultTransit("http://127.0.0.1:1", key_name="portal", token="x"))
     with pytest.raises(KeyProviderUnavailable, match="unreachable"):
-        unreachable.change(unit(db_session), "smtp_password", SECRET)
+        change(db_session, unreachable, "smtp_password", SECRET)
     assert db_session.get(Setting, "smtp_password") is None
 
 

@@ -15,7 +15,7 @@ from portal.models import (
 )
 from portal.models.billing import INVOICE_STATUSES
 from portal.persistence.audit_chain import verify_chain
-from portal.persistence.audit_trail import chain_key
+from portal.persistence.audit_events import chain_key
 from portal.repositories.appearance import PortalAppearanceReadRepository
 from portal.seed.demo import load_demo_data
 from portal.seed.scale import INVOICES_PER_AGENT, load_scale_data

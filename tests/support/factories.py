@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from portal.models import Agent, Invoice, PortalAppearance, User, Wallet
-from portal.persistence.unit_of_work import Actor, UnitOfWork
+from portal.persistence.unit_of_work import Actor, SessionUnitOfWork
 from portal.security.passwords import hash_password
 
 TEST_ACTOR = Actor.system("test")
@@ -27,8 +27,8 @@ class Factories:
         self.session = session
 
     @contextmanager
-    def _unit(self, command: str) -> Iterator[UnitOfWork]:
-        with self.app.app_context(), UnitOfWork(self.session, command=command, actor=TEST_ACTOR) as uow:
+    def _unit(self, command: str) -> Iterator[SessionUnitOfWork]:
+        with self.app.app_context(), SessionUnitOfWork(self.session, command=command, actor=TEST_ACTOR) as uow:
             yield uow
 
     def _add(self, row) -> int:

@@ -1,51 +1,52 @@
-"""Building blocks for money tests: agents, issued invoices and an orchestrator, via the real services."""
+"""Building blocks for money tests: agents, issued invoices and an orchestrator, via the real commands."""
 
 from __future__ import annotations
 
 import itertools
 from datetime import date
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from portal.models import Agent
-from portal.persistence.unit_of_work import Actor, UnitOfWork
-from portal.services.agents import AgentDraft, create_agent
-from portal.services.financial_orchestrator import CommandContext, FinancialOrchestrator
-from portal.services.invoicing import InvoiceDraft, create_invoice, issue_invoice
+from portal.persistence.context import Actor, CommandContext
+from portal.services.agents import CreateAgent
+from portal.services.invoicing import CreateInvoice, IssueInvoice
+from portal.services.money.orchestrator import FinancialOrchestrator
+from portal.services.running import command_runner
 
 STAFF = Actor.user(1)
 _numbers = itertools.count(1)
 
 
 class MoneyWorld:
-    """Agents and invoices made through the services, and an orchestrator acting as staff."""
+    """Agents and invoices made through the commands, and an orchestrator acting as staff."""
 
     def __init__(self, session: Session, correlation_id: str = "money-test-0001", **options) -> None:
         self.session = session
-        self.orchestrator = FinancialOrchestrator.for_session(
-            session,
-            CommandContext(actor=STAFF, correlation_id=correlation_id),
-            sleep=lambda _: None,
-            **options,
-        )
-
-    def _unit(self, command: str, reason: str | None = None) -> UnitOfWork:
-        return UnitOfWork(self.session, command=command, actor=STAFF, reason=reason)
+        context = CommandContext(actor=STAFF, correlation_id=correlation_id)
+        self.orchestrator = FinancialOrchestrator.for_session(session, context, sleep=lambda _: None, **options)
+        self.runner = command_runner(current_app, session, context, sleep=lambda _: None)
 
     def agent(self, rate_bps: int = 1000, currency: str = "EUR") -> int:
         n = next(_numbers)
-        return create_agent(
-            self._unit("create_agent"),
-            AgentDraft(f"money-{n}", f"Money Agent {n}", f"m{n}@example.com", rate_bps, currency),
-        )
+        return self.runner.run(
+            CreateAgent(
+                idempotency_key=f"money-agent-{n}", slug=f"money-{n}", agent_name=f"Money Agent {n}",
+                email=f"m{n}@example.com", commission_rate_bps=rate_bps, currency=currency,
+            )
+        ).agent_id  # fmt: skip
 
     def invoice(self, agent_id: int, amount_minor: int = 100_000, currency: str = "EUR", issue: bool = True) -> int:
-        invoice_id = create_invoice(
-            self._unit("create_invoice"),
-            InvoiceDraft(agent_id, "Customer Ltd", amount_minor, currency, date(2027, 1, 31)),
-        )
+        n = next(_numbers)
+        invoice_id = self.runner.run(
+            CreateInvoice(
+                idempotency_key=f"money-invoice-{n}", agent_id=agent_id, customer_name="Customer Ltd",
+                amount_minor=amount_minor, currency=currency, due_date=date(2027, 1, 31),
+            )
+        ).invoice_id  # fmt: skip
         if issue:
-            issue_invoice(self._unit("issue_invoice"), invoice_id)
+            self.runner.run(IssueInvoice(idempotency_key=f"money-issue-{n}", invoice_id=invoice_id))
         return invoice_id
 
     def pay(self, invoice_id: int, amount_minor: int, key: str | None = None, currency: str = "EUR"):

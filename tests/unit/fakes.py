@@ -1,19 +1,22 @@
-"""An in-memory unit of work with the repositories the orchestrator uses.
+"""An in-memory unit of work with the repositories the command handlers use.
 
 Rows added in a unit of work reach the store only when it commits; a unit of
-work that is left without commit adds nothing. Ids are given on add.
+work that is left without commit adds nothing. Ids are given on add. mypy
+checks it against :class:`portal.persistence.protocols.UnitOfWork`.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.models import Commission, Payment, Wallet
-from portal.persistence.unit_of_work import Actor
+from portal.models import Commission, Invoice, Notification, Payment, Wallet
+from portal.persistence.context import Actor
+from portal.persistence.protocols import UnitOfWork
 from portal.repositories.summaries import SUMMARY_FIGURES
 
 
@@ -24,6 +27,10 @@ class FakeStore:
         self.ids = itertools.count(1)
         self.commits = 0
         self.units = 0
+        #: (command, agent id, currency) of every wallet read with its row lock
+        self.locks: list[tuple[str, int, str]] = []
+        #: (command, model) of every row read again after a wallet lock
+        self.refreshes: list[tuple[str, str]] = []
 
     def all(self, kind: str) -> list[Any]:
         return list(self.rows[kind].values())
@@ -45,12 +52,19 @@ class _FakeTable:
         self.uow.pending[self.kind][row.id] = row
         return row
 
-    def get(self, row_id):
-        return self._visible().get(row_id)
+    def get(self, key):
+        return self._visible().get(key)
+
+    def refresh(self, row):
+        self.store.refreshes.append((self.uow.command, type(row).__name__))
+        return row
 
 
 class FakeAgents(_FakeTable):
     kind = "agent"
+
+    def by_slug(self, slug: str):
+        return next((agent for agent in self._visible().values() if agent.slug == slug), None)
 
 
 class FakeInvoices(_FakeTable):
@@ -60,6 +74,10 @@ class FakeInvoices(_FakeTable):
         invoice = self.get(invoice_id)
         return (invoice, self.uow.agents.get(invoice.agent_id)) if invoice else None
 
+    def next_number(self, agent) -> str:
+        mine = [row for row in self._visible().values() if isinstance(row, Invoice) and row.agent_id == agent.id]
+        return f"{agent.slug.upper()}-{len(mine) + 1:05d}"
+
 
 class FakePayouts(_FakeTable):
     kind = "payout"
@@ -68,8 +86,9 @@ class FakePayouts(_FakeTable):
 class FakePayments(_FakeTable):
     kind = "payment"
 
-    def insert(self, **values) -> int:
-        return self.add(Payment(**values, version=1)).id
+    def insert(self, payment: Payment) -> int:
+        payment.version = 1
+        return self.add(payment).id
 
     def add_refund(self, refund):
         refund.id = next(self.store.ids)
@@ -80,8 +99,9 @@ class FakePayments(_FakeTable):
 class FakeCommissions(_FakeTable):
     kind = "commission"
 
-    def insert(self, **values) -> int:
-        return self.add(Commission(**values, version=1)).id
+    def insert(self, commission: Commission) -> int:
+        commission.version = 1
+        return self.add(commission).id
 
     def _for_payment(self, payment_id: int, kind: str):
         return [c for c in self._visible().values() if c.payment_id == payment_id and c.kind == kind]
@@ -109,13 +129,15 @@ class FakeWallets(_FakeTable):
     kind = "wallet"
 
     def for_agent(self, agent_id: int, currency: str, lock: bool = False):
+        if lock:
+            self.store.locks.append((self.uow.command, agent_id, currency))
         for wallet in self._visible().values():
             if wallet.agent_id == agent_id and wallet.currency == currency:
                 return wallet
         return None
 
     def open(self, agent_id: int, currency: str, lock: bool = False):
-        wallet = self.for_agent(agent_id, currency)
+        wallet = self.for_agent(agent_id, currency, lock=lock)
         if wallet is None:
             wallet = self.add(Wallet(agent_id=agent_id, currency=currency, available_minor=0, held_minor=0))
         return wallet
@@ -130,6 +152,9 @@ class FakeSummaries:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
 
+    def open(self, agent_id: int, currency: str) -> None:
+        self.uow.pending_summary.append((agent_id, {}))
+
     def apply(self, agent_id: int, currency: str, last_payment_at=None, **deltas: int) -> None:
         self.uow.pending_summary.append((agent_id, deltas))
 
@@ -137,15 +162,47 @@ class FakeSummaries:
 class FakeNotifications(_FakeTable):
     kind = "notification"
 
+    def add(self, row: Notification) -> int:
+        return super().add(row).id
+
+    def mark_read(self, agent_id: int, notification_id: int | None, now: datetime) -> int:
+        unread = [
+            row
+            for row in self._visible().values()
+            if row.agent_id == agent_id and row.read_at is None and notification_id in (None, row.id)
+        ]
+        for row in unread:
+            row.read_at = now
+        return len(unread)
+
+    def belongs_to(self, agent_id: int, notification_id: int) -> bool:
+        row = self.get(notification_id)
+        return row is not None and row.agent_id == agent_id
+
+
+class FakeRows(_FakeTable):
+    """A table the money handlers never read: appearances, users, payouts' neighbours."""
+
+    def __init__(self, uow: FakeUnitOfWork, kind: str) -> None:
+        super().__init__(uow)
+        self.kind = kind
+
 
 class FakeSettings:
     def __init__(self, values: dict[str, Any]) -> None:
         self.values = values
 
-    def get(self, name: str):
-        if name not in self.values:
+    def get(self, key: str):
+        if key not in self.values:
             return None
-        return type("Row", (), {"value": self.values[name]})()
+        return type("Row", (), {"value": self.values[key]})()
+
+    def add(self, row):
+        self.values[row.name] = row.value
+        return row
+
+    def put(self, setting):
+        return self.add(setting)
 
 
 class FakeIdempotency:
@@ -162,7 +219,7 @@ class FakeIdempotency:
 
 
 class FakeUnitOfWork:
-    """Implements what the orchestrator needs of a UnitOfWork, in memory."""
+    """Implements what the command handlers need of a UnitOfWork, in memory."""
 
     def __init__(
         self,
@@ -177,6 +234,9 @@ class FakeUnitOfWork:
         self.reason = reason
         self.actor = Actor.user(1)
         self.correlation_id = "fake-correlation-id"
+        self.request_ip: str | None = None
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+        self.events: list[tuple[str, str, str]] = []
         self.pending: dict[str, dict[Any, Any]] = defaultdict(dict)
         self.pending_summary: list[tuple[int, dict[str, int]]] = []
         self.committed = False
@@ -191,6 +251,8 @@ class FakeUnitOfWork:
         self.notifications = FakeNotifications(self)
         self.settings = FakeSettings(settings or {})
         self.idempotency = FakeIdempotency(self)
+        self.appearances = FakeRows(self, "appearance")
+        self.users = FakeRows(self, "user")
 
     def __enter__(self) -> FakeUnitOfWork:
         self.store.units += 1
@@ -202,6 +264,12 @@ class FakeUnitOfWork:
 
     def lock_audit_chain(self) -> None:
         pass
+
+    def add_post_commit_hook(self, hook) -> None:
+        raise AssertionError("the money handlers run nothing after commit")
+
+    def record_event(self, action, entity_type, entity_id, before=None, after=None) -> None:
+        self.events.append((action, entity_type, entity_id))
 
     def flush(self) -> None:
         pass
@@ -217,3 +285,8 @@ class FakeUnitOfWork:
                 self.store.summaries[agent_id][name] += delta
         self.store.commits += 1
         self.committed = True
+
+
+def _conforms(uow: FakeUnitOfWork) -> UnitOfWork:
+    """mypy checks here that the fake is a UnitOfWork."""
+    return uow

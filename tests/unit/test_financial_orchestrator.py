@@ -8,7 +8,7 @@ import pytest
 
 from portal.domain import errors
 from portal.models import Agent, Invoice
-from portal.services.financial_orchestrator import FinancialOrchestrator
+from portal.services.money.orchestrator import FinancialOrchestrator
 from tests.unit.fakes import FakeStore, FakeUnitOfWork
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

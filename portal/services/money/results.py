@@ -1,31 +1,24 @@
-"""What each money command answers; stored with its idempotency key and replayed as is."""
+"""What each money command answers; stored with its idempotency key and replayed as is.
+
+Each result carries what its confirmation repeats to the person (the amount,
+the currency, the invoice), so a replay confirms exactly what was done.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Self
+from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class CommandResult:
-    #: True when this answer is a replay of an earlier request with the same key.
-    replayed: bool
-
-    def to_json(self) -> dict[str, Any]:
-        document = asdict(self)
-        document.pop("replayed")
-        return document
-
-    @classmethod
-    def from_json(cls, document: dict[str, Any], replayed: bool = True) -> Self:
-        return cls(replayed=replayed, **document)
+from portal.commands.base import CommandResult
 
 
 @dataclass(frozen=True)
 class PaymentRecorded(CommandResult):
     payment_id: int
     invoice_id: int
+    invoice_number: str
     invoice_status: str
+    amount_minor: int
+    currency: str
     commission_id: int
     commission_minor: int
 
@@ -34,6 +27,9 @@ class PaymentRecorded(CommandResult):
 class PaymentRefunded(CommandResult):
     refund_id: int
     payment_id: int
+    invoice_number: str
+    amount_minor: int
+    currency: str
     payment_status: str
     invoice_status: str
     clawback_id: int | None
@@ -44,6 +40,7 @@ class PaymentRefunded(CommandResult):
 class CommissionApproved(CommandResult):
     commission_id: int
     credited_minor: int
+    currency: str
     wallet_available_minor: int
 
 
@@ -51,6 +48,7 @@ class CommissionApproved(CommandResult):
 class PayoutRequested(CommandResult):
     payout_id: int
     amount_minor: int
+    currency: str
     wallet_available_minor: int
     wallet_held_minor: int
 
@@ -59,6 +57,8 @@ class PayoutRequested(CommandResult):
 class PayoutDecided(CommandResult):
     payout_id: int
     status: str
+    amount_minor: int
+    currency: str
     wallet_available_minor: int
     wallet_held_minor: int
 
@@ -67,4 +67,13 @@ class PayoutDecided(CommandResult):
 class WalletAdjusted(CommandResult):
     wallet_id: int
     entry_id: int
+    amount_minor: int
+    currency: str
     wallet_available_minor: int
+
+
+@dataclass(frozen=True)
+class MaturityReport:
+    due: int
+    approved: int
+    skipped: list[tuple[int, str]]

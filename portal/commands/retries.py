@@ -18,7 +18,16 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 # serialization failure, deadlock detected, lock not available
 _RETRY_SQLSTATES = {"40001", "40P01", "55P03"}
+UNIQUE_VIOLATION = "23505"
 MAX_BACKOFF_SECONDS = 0.2
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    """Another transaction took the same natural key (an idempotency key, an invoice number, a slug) first."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate == UNIQUE_VIOLATION
+    return "UNIQUE constraint failed" in str(error.orig)
 
 
 def is_retryable(error: Exception) -> bool:
@@ -26,9 +35,12 @@ def is_retryable(error: Exception) -> bool:
 
     A changed version column, a unique key another transaction took first, a
     deadlock or serialization failure on PostgreSQL, a busy SQLite database.
+    A CHECK or foreign-key violation is not a race but a bug: it is not retried.
     """
-    if isinstance(error, StaleDataError | IntegrityError):
+    if isinstance(error, StaleDataError):
         return True
+    if isinstance(error, IntegrityError):
+        return is_unique_violation(error)
     if isinstance(error, DBAPIError):
         sqlstate = getattr(error.orig, "sqlstate", None)
         return sqlstate in _RETRY_SQLSTATES or "database is locked" in str(error.orig)

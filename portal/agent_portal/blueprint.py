@@ -1,0 +1,53 @@
+"""The agent portal's blueprint: the agent's own users only, where the portal is switched on for the agent."""
+
+from flask import Blueprint, abort, g, make_response, render_template, request, url_for
+
+from portal import data_access
+from portal.auth.permissions import portal_agent_for
+from portal.extensions import db
+from portal.services.feature_flags import AGENT_PORTAL, enabled_for
+
+bp = Blueprint("agent_portal", __name__)
+
+#: (endpoint, label) of the portal's sections, in the order of its navigation
+SECTIONS = (
+    ("agent_portal.home", "Home"), ("agent_portal.invoices", "Invoices"), ("agent_portal.payments", "Payments"),
+    ("agent_portal.wallet", "Wallet"), ("agent_portal.payouts", "Payouts"),
+    ("agent_portal.notifications", "Notifications"), ("agent_portal.appearance", "Appearance"),
+    ("agent_portal.profile", "Profile"),
+)  # fmt: skip
+
+
+@bp.url_value_preprocessor
+def _pull_slug(endpoint, values):
+    g.portal_slug = values.pop("slug", None) if values else None
+
+
+@bp.url_defaults
+def _add_slug(endpoint, values):
+    if "slug" not in values and g.get("portal_slug"):
+        values["slug"] = g.portal_slug
+
+
+@bp.before_request
+def _only_the_agents_own_users():
+    """The one check point of the portal: its own users only, and only where the portal is switched on."""
+    g.agent = portal_agent_for(g.portal_slug)
+    if not enabled_for(db.session, AGENT_PORTAL, g.agent.slug):
+        abort(make_response(render_template("portal/not_available.html", agent=g.agent), 403))
+
+
+@bp.context_processor
+def _portal_frame() -> dict:
+    agent = g.get("agent")
+    if agent is None:
+        return {}
+    here = request.endpoint or ""
+    nav = [
+        (url_for(endpoint), label, here == endpoint or here.startswith(endpoint + "_")) for endpoint, label in SECTIONS
+    ]
+    return {
+        "appearance": data_access.appearance_for(agent),
+        "unread": data_access.unread_notifications(agent),
+        "portal_nav": nav,
+    }

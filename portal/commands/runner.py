@@ -1,0 +1,79 @@
+"""The one way any state change runs: exactly once per idempotency key, retried after a lost race.
+
+For each command the runner opens one unit of work and, inside it:
+
+1. looks up the command's idempotency key: a record with the same fingerprint
+   is a replay (its stored result is answered and nothing changes); one with
+   another fingerprint is an IdempotencyConflict;
+2. runs the command's handler, records the key with the result, and commits,
+   all in that one transaction.
+
+A lost race (a stale ``version``, a unique key another writer took first — the
+idempotency key itself included, a deadlock, a busy SQLite) rolls the whole
+unit of work back and runs it again with jittered back-off; after the last
+attempt it is a ConcurrencyConflict (HTTP 409, "Reload and try again"). A
+refusal (a DomainError) passes straight through, having changed nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, cast
+
+from portal.commands.base import Command, CommandResult, R
+from portal.commands.retries import retry_lost_races
+from portal.domain import errors
+from portal.models.base import utcnow
+from portal.persistence.protocols import UnitOfWork
+
+Handler = Callable[[UnitOfWork, Any], CommandResult]
+UnitOfWorkSource = Callable[[str, str | None], UnitOfWork]
+
+
+class CommandRunner:
+    """Runs commands through their handlers, each in a unit of work of its own."""
+
+    def __init__(
+        self,
+        units: UnitOfWorkSource,
+        handlers: Mapping[type[Command], Handler],
+        *,
+        fingerprint_key: bytes = b"",
+        max_attempts: int = 10,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._units = units
+        self._handlers = handlers
+        self._fingerprint_key = fingerprint_key
+        self._max_attempts = max_attempts
+        self._clock = clock
+        self._sleep = sleep
+
+    def run(self, command: Command[R]) -> R:
+        """The command's result: its first, or the stored one for a key seen before."""
+        handler = self._handlers.get(type(command))
+        if handler is None:
+            raise LookupError(f"no handler for {type(command).__name__}")
+        fingerprint = command.fingerprint(self._fingerprint_key)
+
+        def attempt() -> R:
+            with self._units(command.audit_name, command.audit_reason) as uow:
+                uow.now = self._clock()
+                first = uow.idempotency.get(command.idempotency_key)
+                if first is not None:
+                    if first.command != command.audit_name or first.request_hash != fingerprint:
+                        raise errors.IdempotencyConflict(
+                            "This request reuses the key of a different earlier request; send it again with a new key."
+                        )
+                    return cast(R, command.result_type.from_json(first.result))
+                result = cast(R, handler(uow, command))
+                uow.idempotency.record(
+                    command.idempotency_key, command.audit_name, fingerprint, str(uow.actor), result.to_json()
+                )
+                uow.commit()
+                return result
+
+        return retry_lost_races(attempt, name=command.audit_name, max_attempts=self._max_attempts, sleep=self._sleep)

@@ -1,0 +1,32 @@
+"""What every write repository does: add a row to the unit of work's session, find one by its key."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from portal.models.base import Base
+
+M = TypeVar("M", bound=Base)
+
+
+class Repository(Generic[M]):
+    """Rows of one model inside a unit of work; never commits."""
+
+    model: ClassVar[type[Base]]
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: M) -> M:
+        self.session.add(row)
+        return row
+
+    def get(self, key: Any) -> M | None:
+        return self.session.get(self.model, key)  # type: ignore[return-value]
+
+    def refresh(self, row: M) -> M:
+        """Read ``row`` again from the database: what another transaction committed meanwhile shows."""
+        self.session.refresh(row)
+        return row

@@ -1,0 +1,33 @@
+"""Which handler runs which command: every state change the product knows, in one table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from portal.commands.base import Command
+from portal.commands.runner import Handler
+from portal.security.key_providers import KeyProvider
+from portal.services import accounts, agents, appearance, invoicing, notifications
+from portal.services.money.handlers import MONEY_HANDLERS
+from portal.services.settings import ChangeSetting, SettingChanges
+
+
+def command_handlers(key_provider: KeyProvider) -> Mapping[type[Command], Handler]:
+    """The handler of every command, those that need the key provider bound to it."""
+    return {
+        **MONEY_HANDLERS,
+        invoicing.CreateInvoice: invoicing.create_invoice,
+        invoicing.IssueInvoice: invoicing.issue_invoice,
+        invoicing.VoidInvoice: invoicing.void_invoice,
+        agents.CreateAgent: agents.create_agent,
+        agents.UpdateAgent: agents.update_agent,
+        agents.SetAgentStatus: agents.set_agent_status,
+        accounts.CreateStaffUser: accounts.create_staff_user,
+        accounts.CreateAgentLogin: accounts.create_agent_login,
+        accounts.UpdateStaffUser: accounts.update_staff_user,
+        accounts.ChangePassword: accounts.change_password,
+        appearance.SaveAppearance: appearance.save_appearance,
+        appearance.RevertAppearance: appearance.revert_appearance,
+        notifications.MarkNotificationsRead: notifications.mark_read,
+        ChangeSetting: SettingChanges(key_provider),
+    }

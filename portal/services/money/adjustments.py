@@ -1,0 +1,27 @@
+"""An administrator's correction of a wallet's available balance, with a reason the agent is told."""
+
+from __future__ import annotations
+
+from portal.domain import errors
+from portal.models.wallet import Movement
+from portal.persistence.protocols import UnitOfWork
+from portal.services.money import notices
+from portal.services.money.commands import AdjustWallet
+from portal.services.money.ledger import check_currency, post
+from portal.services.money.results import WalletAdjusted
+
+
+def adjust_wallet(uow: UnitOfWork, command: AdjustWallet) -> WalletAdjusted:
+    agent = uow.agents.get(command.agent_id)
+    if agent is None:
+        raise errors.NotFound("There is no such agent.")
+    check_currency(command.currency, agent.currency, "The wallet")
+    wallet = uow.wallets.open(agent.id, command.currency, lock=True)
+    uow.flush()
+    entry = post(uow, wallet, Movement.adjustment(command.amount_minor, command.idempotency_key, command.reason))
+    uow.notifications.add(notices.wallet_adjusted(agent.id, command.amount_minor, command.currency, command.reason))
+    uow.flush()
+    return WalletAdjusted(
+        replayed=False, wallet_id=wallet.id, entry_id=entry.id, amount_minor=command.amount_minor,
+        currency=command.currency, wallet_available_minor=wallet.available_minor,
+    )  # fmt: skip

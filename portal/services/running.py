@@ -1,0 +1,38 @@
+"""Building the command runner: the handlers and the fingerprint key are the application's, bound once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session, scoped_session
+
+from portal.commands.runner import CommandRunner
+from portal.persistence.context import CommandContext
+from portal.persistence.unit_of_work import UnitOfWorkFactory
+from portal.services.handlers import command_handlers
+
+HANDLERS = "portal.command_handlers"
+FINGERPRINT_KEY = "portal.fingerprint_key"
+
+
+def install_command_handlers(app: Flask) -> None:
+    """Bind every command's handler (with the key provider) and derive the fingerprint key, once per app."""
+    app.extensions[HANDLERS] = command_handlers(app.extensions["portal.key_provider"])
+    app.extensions[FINGERPRINT_KEY] = hmac.new(
+        app.config["SECRET_KEY"].encode(), b"portal-command-fingerprint-v1", hashlib.sha256
+    ).digest()
+
+
+def command_runner(
+    app: Flask, session: Session | scoped_session, context: CommandContext, **options: Any
+) -> CommandRunner:
+    """A runner whose units of work run on ``session`` for ``context`` (``options``: clock, sleep, attempts)."""
+    return CommandRunner(
+        UnitOfWorkFactory(session, context),
+        app.extensions[HANDLERS],
+        fingerprint_key=app.extensions[FINGERPRINT_KEY],
+        **options,
+    )

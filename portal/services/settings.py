@@ -1,0 +1,64 @@
+"""Changing an operator setting: validated by its definition; a secret sealed before it is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from portal.commands.base import SECRET, Command, CommandResult
+from portal.models import Notification, Setting
+from portal.models.notification import Audience
+from portal.persistence.protocols import UnitOfWork
+from portal.security.envelope import seal
+from portal.security.key_providers import KeyProvider
+from portal.security.secure_settings import definition_of
+
+
+@dataclass(frozen=True)
+class SettingChanged(CommandResult):
+    name: str
+    key_version: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeSetting(Command[SettingChanged]):
+    """A new value for one setting; the change is audited and staff are told, never the value."""
+
+    name = "change_setting"
+    result_type = SettingChanged
+
+    setting: str
+    value: Any = field(metadata=SECRET)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._set("value", definition_of(self.setting).parse(self.value))
+
+
+class SettingChanges:
+    """The handler of ChangeSetting, with the key provider that seals secrets."""
+
+    def __init__(self, provider: KeyProvider) -> None:
+        self.provider = provider
+
+    def __call__(self, uow: UnitOfWork, command: ChangeSetting) -> SettingChanged:
+        definition = definition_of(command.setting)
+        row = uow.settings.get(command.setting) or Setting(name=command.setting, is_secret=definition.secret)
+        row.is_secret = definition.secret
+        row.updated_by = str(uow.actor)
+        if definition.secret:
+            envelope = seal(self.provider, command.setting, command.value)
+            row.value, row.ciphertext, row.key_version = None, envelope.serialise(), envelope.key_version
+        else:
+            row.value, row.ciphertext, row.key_version = command.value, None, None
+        uow.settings.put(row)
+        uow.notifications.add(
+            Notification(
+                audience=Audience.STAFF,
+                kind="setting_changed",
+                subject=f"Setting changed: {definition.label}",
+                body=f"{definition.label} was changed by {uow.actor}.",
+            )
+        )
+        uow.flush()
+        return SettingChanged(replayed=False, name=command.setting, key_version=row.key_version)
