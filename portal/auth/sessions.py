@@ -13,7 +13,7 @@ def load_user(token: str) -> User | None:
     """Flask-Login's loader: an ended session, a suspended user or agent opens nothing."""
     if not token or len(token) > 100:
         return None
-    return user_for_session(db.session, token)
+    return user_for_session(db.session(), token)
 
 
 def home_for(user: User) -> str:
@@ -21,4 +21,6 @@ def home_for(user: User) -> str:
     if user.is_staff:
         return url_for("dashboard.overview")
     agent = db.session.get(Agent, user.agent_id)
+    if agent is None:
+        return url_for("auth.login")
     return url_for("agent_portal.home", slug=agent.slug)

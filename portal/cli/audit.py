@@ -18,7 +18,7 @@ def audit() -> None:
 @audit.command("verify")
 def verify() -> None:
     """Recompute every event's hash and link; exit 1 naming the first bad event."""
-    report = verify_chain(db.session, chain_key())
+    report = verify_chain(db.session(), chain_key())
     if report.holds:
         click.echo(f"audit chain OK: {report.checked} events verified")
         return

@@ -23,7 +23,7 @@ def ledger() -> None:
 def ledger_verify() -> None:
     """Check invariants 1, 2, 3, 6 and 7; exit 1 naming each violation."""
     bind_correlation_id()
-    report = verify_ledger(db.session, chain_key())
+    report = verify_ledger(db.session(), chain_key())
     for line in report.checked:
         click.echo(f"checked {line}")
     if report.holds:
@@ -59,7 +59,7 @@ def commissions() -> None:
 def commissions_mature() -> None:
     """Approve pending commissions whose holding period has passed (safe to run from cron)."""
     bind_correlation_id()
-    orchestrator = FinancialOrchestrator.for_session(db.session, cli_context())
+    orchestrator = FinancialOrchestrator.for_session(db.session(), cli_context())
     report = orchestrator.approve_due_commissions()
     click.echo(f"{report.due} commission(s) due, {report.approved} approved")
     for commission_id, reason in report.skipped:

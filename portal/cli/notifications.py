@@ -29,7 +29,7 @@ def notifications() -> None:
 def notifications_deliver(limit: int) -> None:
     """Send due e-mails; failures are retried later with back-off and never dropped."""
     try:
-        smtp = SmtpSettings.load(db.session, secure_settings())
+        smtp = SmtpSettings.load(db.session(), secure_settings())
     except DomainError as error:
         raise click.ClickException(error.message) from None
     db.session.rollback()
@@ -38,7 +38,7 @@ def notifications_deliver(limit: int) -> None:
         return
     report = deliver_due(cli_units(CLI_ACTOR), smtp, limit=limit)
     click.echo(f"sent {report.sent}, will retry {report.retried}, failed for good {report.failed}")
-    for error in report.errors[:10]:
-        click.echo(f"  {error}")
+    for line in report.errors[:10]:
+        click.echo(f"  {line}")
     counts = dict(db.session.execute(sa.select(EmailOutbox.status, sa.func.count()).group_by(EmailOutbox.status)).all())
     click.echo(", ".join(f"{counts.get(s, 0)} {s}" for s in ("pending", "sent", "failed")) + " in the outbox")

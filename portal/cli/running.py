@@ -19,8 +19,8 @@ def cli_context(actor: Actor = CLI_ACTOR) -> CommandContext:
 
 
 def cli_units(actor: Actor = CLI_ACTOR) -> UnitOfWorkFactory:
-    return UnitOfWorkFactory(db.session, cli_context(actor))
+    return UnitOfWorkFactory(db.session(), cli_context(actor))
 
 
 def cli_runner(actor: Actor = CLI_ACTOR) -> CommandRunner:
-    return command_runner(current_app, db.session, cli_context(actor))
+    return command_runner(current_app, db.session(), cli_context(actor))

@@ -26,14 +26,14 @@ def seed(demo: bool, scale: int | None, random_seed: int) -> None:
         raise click.UsageError("choose --demo or --scale N")
     correlation_id = bind_correlation_id()
     if demo:
-        added = load_demo_data(db.session, correlation_id=correlation_id)
+        added = load_demo_data(db.session(), correlation_id=correlation_id)
         click.echo("Demo data loaded." if added else "Demo data already present: nothing added.")
         click.echo(f"\nDemo logins (open http://127.0.0.1:{os.environ.get('PORT', '5000')}/login):")
         for login in demo_logins():
             click.echo(f"  {login.role:<8} {login.email:<28} {login.password:<24} -> {login.lands_on}")
     if scale is not None:
         started = time.perf_counter()
-        report = load_scale_data(db.session, scale, seed=random_seed, correlation_id=correlation_id)
+        report = load_scale_data(db.session(), scale, seed=random_seed, correlation_id=correlation_id)
         click.echo(
             f"Generated {report.agents} agents, {report.invoices} invoices, {report.payments} payments, "
             f"{report.commissions} commissions, {report.ledger_entries} ledger entries "

@@ -45,7 +45,7 @@ def settings() -> None:
 @settings.command("list")
 def settings_list() -> None:
     """Every setting with its value (secrets masked)."""
-    for view in secure_settings().views(db.session):
+    for view in secure_settings().views(db.session()):
         version = f"  [{view.key_version}]" if view.key_version else ""
         click.echo(f"{view.name:<26} {view.display}{version}")
 
@@ -71,7 +71,7 @@ def settings_get(name: str, reveal: bool) -> None:
         if reveal and definition_of(name).secret:
             click.echo(service.reveal(cli_units()("reveal_setting"), name))
             return
-        click.echo(service.view(db.session, name).display)
+        click.echo(service.view(db.session(), name).display)
     except DomainError as error:
         raise _refused(error) from None
 
@@ -81,13 +81,10 @@ def settings_rewrap() -> None:
     """Re-wrap every secret with the newest key version; safe while the portal runs."""
     service = secure_settings()
     try:
-        pending = sum(
-            count
-            for version, count in service.usage(db.session).items()
-            if version != service.provider.active_version()
-        )
+        active = service.provider.active_version()
+        pending = sum(count for version, count in service.usage(db.session()).items() if version != active)
         with click.progressbar(length=pending, label="Re-wrapping secrets") as bar:
-            report = service.rewrap_all(db.session, cli_units(), progress=lambda _name: bar.update(1))
+            report = service.rewrap_all(db.session(), cli_units(), progress=lambda _name: bar.update(1))
     except DomainError as error:
         raise _refused(error) from None
     click.echo(f"re-wrapped {report.rewrapped}, left {report.skipped} changed meanwhile")
@@ -107,7 +104,7 @@ def keys_status() -> None:
     service = secure_settings()
     try:
         active = service.provider.active_version()
-        usage = service.usage(db.session)
+        usage = service.usage(db.session())
         versions = service.provider.versions()
     except DomainError as error:
         raise _refused(error) from None
@@ -135,7 +132,7 @@ def keys_retire(version: str) -> None:
     """Retire VERSION once no secret uses it."""
     service = secure_settings()
     try:
-        service.retire(db.session, version)
+        service.retire(db.session(), version)
     except DomainError as error:
         raise _refused(error) from None
     _audit_key_event("retire_key", "retire", service.provider.name, {"retired": version})

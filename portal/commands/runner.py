@@ -68,7 +68,7 @@ class CommandRunner:
                         raise errors.IdempotencyConflict(
                             "This request reuses the key of a different earlier request; send it again with a new key."
                         )
-                    return cast(R, command.result_type.from_json(first.result))
+                    return cast(R, command.result_type.from_json(first.result or {}))
                 result = cast(R, handler(uow, command))
                 uow.idempotency.record(
                     command.idempotency_key, command.audit_name, fingerprint, str(uow.actor), result.to_json()

@@ -59,6 +59,8 @@ class Base(DeclarativeBase):
     """Base of every model: naming convention and audit declarations."""
 
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    #: Every model maps one table (DeclarativeBase allows any FromClause).
+    __table__: ClassVar[sa.Table]
 
     #: Inserts, updates and deletes of this entity are written to the audit trail.
     __audited__: ClassVar[bool] = False

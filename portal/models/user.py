@@ -51,8 +51,10 @@ class User(UserMixin, TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # session_token is a plain attribute, not a column.
+    __allow_unmapped__ = True
     #: The log-in session this object was loaded for (set by the session loader, never stored).
-    session_token = None
+    session_token: str | None = None
 
     @property
     def is_staff(self) -> bool:

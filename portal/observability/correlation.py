@@ -16,7 +16,7 @@ def new_correlation_id() -> str:
 
 def is_valid_correlation_id(value: str | None) -> bool:
     """Accept 8–128 characters of letters, digits and ``. _ : -``; nothing else."""
-    return bool(value) and _VALID.fullmatch(value) is not None
+    return value is not None and _VALID.fullmatch(value) is not None
 
 
 def current_correlation_id() -> str | None:
@@ -25,7 +25,7 @@ def current_correlation_id() -> str | None:
 
 def bind_correlation_id(value: str | None = None) -> str:
     """Make ``value`` (or a new id) the current one and return it."""
-    correlation_id = value if is_valid_correlation_id(value) else new_correlation_id()
+    correlation_id = value if value is not None and is_valid_correlation_id(value) else new_correlation_id()
     _current.set(correlation_id)
     return correlation_id
 

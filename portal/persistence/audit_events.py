@@ -94,7 +94,7 @@ def _entity_id(obj: Base) -> str:
     return ",".join(str(part) for part in identity)
 
 
-def _snapshot_of(cls: type[Base], values: Mapping[str, Any]) -> dict[str, Any]:
+def _snapshot_of(cls: type[Base], values: Mapping[Any, Any]) -> dict[str, Any]:
     return {key: _audited_value(cls, key, values[key]) for key in column_keys(cls)}
 
 

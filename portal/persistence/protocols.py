@@ -135,18 +135,41 @@ class UnitOfWork(Protocol):
     reason: str | None
     now: datetime
 
-    agents: Agents
-    appearances: Appearances
-    invoices: Invoices
-    payments: Payments
-    commissions: Commissions
-    wallets: Wallets
-    payouts: Rows[Payout]
-    summaries: Summaries
-    notifications: Notifications
-    settings: Settings
-    idempotency: IdempotencyRecords
-    users: Users
+    @property
+    def agents(self) -> Agents: ...
+
+    @property
+    def appearances(self) -> Appearances: ...
+
+    @property
+    def invoices(self) -> Invoices: ...
+
+    @property
+    def payments(self) -> Payments: ...
+
+    @property
+    def commissions(self) -> Commissions: ...
+
+    @property
+    def wallets(self) -> Wallets: ...
+
+    @property
+    def payouts(self) -> Rows[Payout]: ...
+
+    @property
+    def summaries(self) -> Summaries: ...
+
+    @property
+    def notifications(self) -> Notifications: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def idempotency(self) -> IdempotencyRecords: ...
+
+    @property
+    def users(self) -> Users: ...
 
     def __enter__(self) -> Self: ...
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models.base import Base
 
 M = TypeVar("M", bound=Base)
+
+
+def changed_rows(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed."""
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 class Repository(Generic[M]):

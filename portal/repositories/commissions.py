@@ -56,6 +56,7 @@ class CommissionRepository(Repository[Commission]):
                     Commission.payment_id == payment_id, Commission.kind == CommissionKind.CLAWBACK
                 )
             )
+            or 0
         )
 
     def due_for_approval(self, cutoff: datetime, limit: int = 500) -> list[int]:

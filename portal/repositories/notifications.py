@@ -12,6 +12,7 @@ from portal.models import EmailOutbox, Notification, User
 from portal.models.base import UTCDateTime, utcnow
 from portal.models.notification import Audience
 from portal.models.user import Role
+from portal.repositories.base import changed_rows
 from portal.repositories.pages import Page, PageRequest, paginate
 from portal.security.masking import mask_text
 
@@ -85,9 +86,8 @@ class NotificationRepository:
         mine = [Notification.agent_id == agent_id, Notification.audience == Audience.AGENT]
         if notification_id is not None:
             mine.append(Notification.id == notification_id)
-        return self.session.execute(
-            sa.update(Notification).where(*mine, Notification.read_at.is_(None)).values(read_at=now)
-        ).rowcount
+        unread = sa.update(Notification).where(*mine, Notification.read_at.is_(None))
+        return changed_rows(self.session.execute(unread.values(read_at=now)))
 
     def belongs_to(self, agent_id: int, notification_id: int) -> bool:
         return (

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Agent, LoginSession, User
-from portal.repositories.base import Repository
+from portal.repositories.base import Repository, changed_rows
 from portal.repositories.pages import Page, PageRequest, paginate
 
 
@@ -100,11 +100,13 @@ class UserRepository(Repository[User]):
         open_ones = [LoginSession.user_id == user_id, LoginSession.ended_at.is_(None)]
         if keep_token_hash:
             open_ones.append(LoginSession.token_hash != keep_token_hash)
-        return self.session.execute(sa.update(LoginSession).where(*open_ones).values(ended_at=now)).rowcount
+        return changed_rows(self.session.execute(sa.update(LoginSession).where(*open_ones).values(ended_at=now)))
 
     def end_session(self, token_hash: str, now: datetime) -> int:
-        return self.session.execute(
-            sa.update(LoginSession)
-            .where(LoginSession.token_hash == token_hash, LoginSession.ended_at.is_(None))
-            .values(ended_at=now)
-        ).rowcount
+        return changed_rows(
+            self.session.execute(
+                sa.update(LoginSession)
+                .where(LoginSession.token_hash == token_hash, LoginSession.ended_at.is_(None))
+                .values(ended_at=now)
+            )
+        )

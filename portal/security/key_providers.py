@@ -23,8 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+import hvac
+import requests
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from hvac import exceptions as vault_errors
 
 from portal.domain.errors import DomainError
 
@@ -202,9 +205,6 @@ class VaultTransit:
         self._lock = threading.Lock()
 
     def _transit(self):
-        import hvac
-        import requests
-
         try:
             with self._lock:
                 if self._client is None or not self._client.is_authenticated():
@@ -219,29 +219,26 @@ class VaultTransit:
             return self._client.secrets.transit
         except requests.RequestException as error:
             raise KeyProviderUnavailable(f"Vault at {self.address} is unreachable ({type(error).__name__}).") from error
-        except hvac.exceptions.VaultError as error:
+        except vault_errors.VaultError as error:
             raise KeyProviderUnavailable(
                 f"Vault at {self.address} refused the log-in ({type(error).__name__})."
             ) from error
 
     def _call(self, operation, **arguments) -> dict:
-        import hvac
-        import requests
-
         transit = self._transit()
         try:
             return getattr(transit, operation)(name=self.key_name, mount_point=self.mount, **arguments)
-        except hvac.exceptions.InvalidPath as error:
+        except vault_errors.InvalidPath as error:
             raise KeyProviderUnavailable(
                 f"Vault has no transit key {self.key_name!r} under {self.mount}/; create it or fix VAULT_TRANSIT_KEY."
             ) from error
-        except hvac.exceptions.InvalidRequest as error:
+        except vault_errors.InvalidRequest as error:
             raise SecretUnreadable(
                 "Vault could not unwrap a stored data key: it was altered or its key retired."
             ) from error
         except requests.RequestException as error:
             raise KeyProviderUnavailable(f"Vault at {self.address} is unreachable ({type(error).__name__}).") from error
-        except hvac.exceptions.VaultError as error:
+        except vault_errors.VaultError as error:
             raise KeyProviderUnavailable(
                 f"Vault at {self.address} refused the request ({type(error).__name__})."
             ) from error
@@ -251,12 +248,10 @@ class VaultTransit:
 
     def ensure_key(self) -> None:
         """Create the transit key when missing (development and tests; production provisions it)."""
-        import hvac
-
         transit = self._transit()
         try:
             transit.read_key(name=self.key_name, mount_point=self.mount)
-        except hvac.exceptions.InvalidPath:
+        except vault_errors.InvalidPath:
             transit.create_key(name=self.key_name, mount_point=self.mount)
 
     def active_version(self) -> str:

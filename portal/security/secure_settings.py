@@ -22,6 +22,7 @@ from portal.domain.money import is_known_currency
 from portal.models import Setting
 from portal.persistence.protocols import UnitOfWork
 from portal.persistence.unit_of_work import SessionUnitOfWork
+from portal.repositories.base import changed_rows
 from portal.security.envelope import Envelope, open_envelope, rewrap
 from portal.security.key_providers import KeyProvider, KeyVersionInUse
 
@@ -180,7 +181,7 @@ class SettingView:
 class RewrapReport:
     rewrapped: int
     skipped: int
-    by_key_version: dict[str, int]
+    by_key_version: dict[str | None, int]
 
 
 class SecureSettings:
@@ -204,7 +205,7 @@ class SecureSettings:
             display = SECRET_MASK if is_set else "not set"
         else:
             is_set = row is not None and row.value is not None
-            value = definition.parse(row.value) if is_set else definition.default
+            value = definition.parse(row.value) if row is not None and row.value is not None else definition.default
             display = ("yes" if value else "no") if definition.kind == "bool" else str(value)
         return SettingView(
             name=definition.name,
@@ -247,7 +248,7 @@ class SecureSettings:
 
     # -- keys ---------------------------------------------------------------
 
-    def usage(self, session: Session) -> dict[str, int]:
+    def usage(self, session: Session) -> dict[str | None, int]:
         """How many stored secrets use each key version."""
         rows = session.execute(
             sa.select(Setting.key_version, sa.func.count())
@@ -293,7 +294,7 @@ class SecureSettings:
                 .where(table.c.name == name, table.c.ciphertext == old_text)
                 .values(ciphertext=envelope.serialise(), key_version=envelope.key_version)
             )
-            if swapped.rowcount != 1:
+            if changed_rows(swapped) != 1:
                 return False
             uow.record_event(
                 "rewrap",

@@ -103,7 +103,7 @@ class DemoClock:
 
 
 def demo_present(session: Session) -> bool:
-    return session.scalar(sa.select(sa.func.count(User.id)).where(User.email == STAFF[0][1])) > 0
+    return (session.scalar(sa.select(sa.func.count(User.id)).where(User.email == STAFF[0][1])) or 0) > 0
 
 
 def demo_logins() -> list[DemoLogin]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -32,7 +33,10 @@ class ScaleReport:
     ledger_entries: int
 
 
-def _bulk_insert_ids(uow: SessionUnitOfWork, model, rows: list[dict], key: str) -> list[int]:
+Row = dict[str, Any]
+
+
+def _bulk_insert_ids(uow: SessionUnitOfWork, model, rows: list[Row], key: str) -> list[int]:
     """Bulk-insert ``rows`` and return their ids in order, matched on the unique ``key``.
 
     Plain multi-row inserts, then one read back: PostgreSQL cannot return ids
@@ -44,7 +48,8 @@ def _bulk_insert_ids(uow: SessionUnitOfWork, model, rows: list[dict], key: str) 
     newest_before = session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
     for start in range(0, len(rows), BATCH):
         session.execute(sa.insert(table), rows[start : start + BATCH])
-    ids_by_key = dict(session.execute(sa.select(table.c[key], table.c.id).where(table.c.id > newest_before)).all())
+    stored = session.execute(sa.select(table.c[key], table.c.id).where(table.c.id > newest_before))
+    ids_by_key: dict[Any, int] = {natural_key: row_id for natural_key, row_id in stored}
     ids = [ids_by_key[row[key]] for row in rows]
     record_bulk_inserts(uow, model, [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)])
     return ids
@@ -60,7 +65,7 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
     units = UnitOfWorkFactory(session, CommandContext(Actor.system("seed"), correlation_id))
     with units("seed_scale") as uow:
         first = (session.scalar(sa.select(sa.func.max(Agent.id))) or 0) + 1
-        agent_rows = [
+        agent_rows: list[Row] = [
             {
                 "slug": f"agent-{first + i:06d}",
                 "name": f"Scale Agent {first + i:06d}",
@@ -75,7 +80,8 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
             for i in range(agents)
         ]
         agent_ids = _bulk_insert_ids(uow, Agent, agent_rows, "slug")
-        invoice_rows, payment_specs = [], []
+        invoice_rows: list[Row] = []
+        payment_specs: list[tuple[int, Row, int, datetime]] = []
         for agent_id, row in zip(agent_ids, agent_rows, strict=True):
             for n in range(INVOICES_PER_AGENT):
                 status = rng.choice(statuses)
@@ -104,7 +110,8 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
                 payment_specs.append((agent_id, row, paid, issued))
         invoice_ids = _bulk_insert_ids(uow, Invoice, invoice_rows, "number")
 
-        payment_rows, commission_specs = [], []
+        payment_rows: list[Row] = []
+        commission_specs: list[tuple[int, Row, int, datetime]] = []
         for invoice_id, (agent_id, row, paid, issued) in zip(invoice_ids, payment_specs, strict=True):
             if not paid:
                 continue
@@ -129,7 +136,7 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
             commission_specs.append((agent_id, row, paid, received))
         payment_ids = _bulk_insert_ids(uow, Payment, payment_rows, "idempotency_key")
 
-        commission_rows = []
+        commission_rows: list[Row] = []
         for payment_id, (agent_id, row, paid, received) in zip(payment_ids, commission_specs, strict=True):
             credited = received < now - timedelta(days=30)
             commission_rows.append(
@@ -181,7 +188,7 @@ def load_scale_data(session: Session, agents: int, seed: int = 7, correlation_id
         )
         wallet_of = dict(zip(agent_ids, wallet_ids, strict=True))
         running: dict[int, int] = dict.fromkeys(agent_ids, 0)
-        ledger_rows = []
+        ledger_rows: list[Row] = []
         for credited_at, commission_id, commission in credits:
             agent_id = commission["agent_id"]
             running[agent_id] += commission["amount_minor"]

@@ -130,6 +130,9 @@ def _record_outcome(
     uow: SessionUnitOfWork, outbox_id: int, now: datetime, error: Exception | None, report: DeliveryReport
 ) -> None:
     outbox = uow.session.get(EmailOutbox, outbox_id)
+    if outbox is None:
+        # Its notification was deleted (with the agent) while the e-mail was being sent.
+        return
     outbox.attempts += 1
     if error is None:
         outbox.status = "sent"

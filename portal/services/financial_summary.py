@@ -17,7 +17,7 @@ from portal.models import (
     Wallet,
     WalletTransaction,
 )
-from portal.repositories.summaries import FinancialSummary
+from portal.repositories.summaries import SUMMARY_FIGURES, FinancialSummary
 
 BILLED_STATUSES = ("issued", "partially_paid", "paid")
 OPEN_STATUSES = ("issued", "partially_paid")
@@ -96,10 +96,13 @@ def compute_summaries(session: Session, agent_ids: Iterable[int] | None = None) 
     )
     if agent_ids is not None:
         query = query.where(Agent.id.in_(list(agent_ids)))
-    return {
-        agent_id: FinancialSummary(agent_id, currency, *(int(v) for v in figures), last_payment_at)
-        for agent_id, currency, *figures, last_payment_at in session.execute(query)
-    }
+    summaries = {}
+    for agent_id, currency, *figures, last_payment_at in session.execute(query):
+        values = dict(zip(SUMMARY_FIGURES, (int(value) for value in figures), strict=True))
+        summaries[agent_id] = FinancialSummary(
+            agent_id=agent_id, currency=currency, last_payment_at=last_payment_at, **values
+        )
+    return summaries
 
 
 def rebuild_summaries(session: Session, agent_ids: Iterable[int] | None = None) -> tuple[int, int]:

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from portal.domain.errors import DomainError
 from portal.web.htmx import wants_fragment
@@ -59,4 +59,4 @@ def install_error_pages(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         logger.exception("unhandled error")
-        return _render(500, InternalServerError.name, ADVICE[500])
+        return _render(500, "Something went wrong", ADVICE[500])

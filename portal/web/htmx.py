@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, make_response, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 
 def wants_fragment() -> bool:
@@ -18,7 +19,7 @@ def render_page(page_template: str, fragment_template: str, **context) -> Respon
     return response
 
 
-def redirect_after_post(location: str) -> Response:
+def redirect_after_post(location: str) -> BaseResponse:
     """Answer a successful POST: ``HX-Redirect`` for htmx, else 303 See Other."""
     if request.headers.get("HX-Request") == "true":
         response = make_response("", 204)

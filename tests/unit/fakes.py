@@ -14,7 +14,19 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.models import Commission, Invoice, Notification, Payment, Wallet
+from portal.models import (
+    Agent,
+    Commission,
+    Invoice,
+    Notification,
+    Payment,
+    PortalAppearance,
+    PortalLogo,
+    Setting,
+    User,
+    Wallet,
+)
+from portal.models.user import LoginSession
 from portal.persistence.context import Actor
 from portal.persistence.protocols import UnitOfWork
 from portal.repositories.summaries import SUMMARY_FIGURES
@@ -180,29 +192,73 @@ class FakeNotifications(_FakeTable):
         return row is not None and row.agent_id == agent_id
 
 
-class FakeRows(_FakeTable):
-    """A table the money handlers never read: appearances, users, payouts' neighbours."""
+class FakeAppearances(_FakeTable):
+    kind = "appearance"
 
-    def __init__(self, uow: FakeUnitOfWork, kind: str) -> None:
-        super().__init__(uow)
-        self.kind = kind
+    def _versions(self, agent_id: int) -> list[PortalAppearance]:
+        return sorted((row for row in self._visible().values() if row.agent_id == agent_id), key=lambda r: r.version)
+
+    def current(self, agent_id: int) -> PortalAppearance | None:
+        versions = self._versions(agent_id)
+        return versions[-1] if versions else None
+
+    def version(self, agent_id: int, version: int) -> PortalAppearance | None:
+        return next((row for row in self._versions(agent_id) if row.version == version), None)
+
+    def add_logo(self, logo: PortalLogo) -> PortalLogo:
+        logo.id = next(self.store.ids)
+        self.uow.pending["logo"][logo.id] = logo
+        return logo
+
+
+class FakeUsers(_FakeTable):
+    kind = "user"
+
+    def by_email(self, email: str) -> User | None:
+        return next((user for user in self._visible().values() if user.email == email), None)
+
+    def with_agent(self, email: str) -> tuple[User, Agent | None] | None:
+        user = self.by_email(email)
+        return (user, self.uow.agents.get(user.agent_id)) if user else None
+
+    def open_session(self, login: LoginSession) -> LoginSession:
+        self.uow.pending["login_session"][login.token_hash] = login
+        return login
+
+    def end_sessions(self, user_id: int, now: datetime, *, keep_token_hash: str | None = None) -> int:
+        ended = [
+            login
+            for login in {**self.store.rows["login_session"], **self.uow.pending["login_session"]}.values()
+            if login.user_id == user_id and login.ended_at is None and login.token_hash != keep_token_hash
+        ]
+        for login in ended:
+            login.ended_at = now
+        return len(ended)
+
+    def end_session(self, token_hash: str, now: datetime) -> int:
+        login = self.store.rows["login_session"].get(token_hash)
+        if login is None or login.ended_at is not None:
+            return 0
+        login.ended_at = now
+        return 1
 
 
 class FakeSettings:
     def __init__(self, values: dict[str, Any]) -> None:
-        self.values = values
+        self.rows = {name: Setting(name=name, value=value) for name, value in values.items()}
 
-    def get(self, key: str):
-        if key not in self.values:
-            return None
-        return type("Row", (), {"value": self.values[key]})()
+    def get(self, key: Any) -> Setting | None:
+        return self.rows.get(key)
 
-    def add(self, row):
-        self.values[row.name] = row.value
+    def add(self, row: Setting) -> Setting:
+        self.rows[row.name] = row
         return row
 
-    def put(self, setting):
+    def put(self, setting: Setting) -> Setting:
         return self.add(setting)
+
+    def refresh(self, row: Setting) -> Setting:
+        return row
 
 
 class FakeIdempotency:
@@ -251,8 +307,8 @@ class FakeUnitOfWork:
         self.notifications = FakeNotifications(self)
         self.settings = FakeSettings(settings or {})
         self.idempotency = FakeIdempotency(self)
-        self.appearances = FakeRows(self, "appearance")
-        self.users = FakeRows(self, "user")
+        self.appearances = FakeAppearances(self)
+        self.users = FakeUsers(self)
 
     def __enter__(self) -> FakeUnitOfWork:
         self.store.units += 1
