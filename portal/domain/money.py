@@ -8,6 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency, format_decimal, get_currency_precision, list_currencies
 
+from portal.domain import errors
+
 # Digits are ASCII only: int() would also read "٣" or "３", which nobody types on purpose.
 _PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 # Thousands grouped in threes, by commas or by spaces (one kind per amount), then an optional decimal point.
@@ -74,6 +76,12 @@ def parse_amount(text: str, currency: str) -> int:
         places = f"{exponent} decimal place{'s' if exponent != 1 else ''}" if exponent else "no decimals"
         raise InvalidAmount(f"{currency} amounts have {places}.")
     return int(whole) * 10**exponent + int(fraction.ljust(exponent, "0") or 0)
+
+
+def require_currency(given: str, expected: str, what: str) -> None:
+    """Refuse an amount in another currency than ``what`` (an invoice, a wallet) is kept in."""
+    if given != expected:
+        raise errors.CurrencyMismatch(f"{what} is in {expected}; the amount given is in {given}.")
 
 
 def apply_rate_half_up(amount_minor: int, rate_bps: int) -> int:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.domain import errors
-from portal.domain.money import format_money
+from portal.domain.money import format_money, require_currency
 from portal.models.base import (
     Base,
     Money,
@@ -162,10 +162,7 @@ class Invoice(TimestampMixin, Base):
             raise errors.InvoiceNotPayable(
                 f"Invoice {self.number} is {status.label}: only issued or partially paid invoices take payments."
             )
-        if currency != self.currency:
-            raise errors.CurrencyMismatch(
-                f"Invoice {self.number} is in {self.currency}; the amount given is in {currency}."
-            )
+        require_currency(currency, self.currency, f"Invoice {self.number}")
         due = self.still_due_minor
         if amount_minor > due:
             raise errors.AmountNotValid(
@@ -233,10 +230,7 @@ class Payment(Base):
         """Give back part or all of what is left of the payment."""
         if self.status == PaymentStatus.REFUNDED:
             raise errors.PaymentNotRefundable(f"Payment #{self.id} has already been refunded in full.")
-        if currency != self.currency:
-            raise errors.CurrencyMismatch(
-                f"Payment #{self.id} is in {self.currency}; the amount given is in {currency}."
-            )
+        require_currency(currency, self.currency, f"Payment #{self.id}")
         left = self.refundable_minor
         if amount_minor > left:
             raise errors.RefundExceedsPayment(

@@ -143,6 +143,7 @@ class AgentRepository(Repository[Agent]):
     """Agents as the commands change them; never commits."""
 
     model = Agent
+    noun = "agent"
 
     def by_slug(self, slug: str) -> Agent | None:
         return self.session.scalar(sa.select(Agent).where(Agent.slug == slug))

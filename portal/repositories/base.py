@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from portal.domain import errors
 from portal.models.base import Base
 
 M = TypeVar("M", bound=Base)
@@ -21,6 +22,8 @@ class Repository(Generic[M]):
     """Rows of one model inside a unit of work; never commits."""
 
     model: ClassVar[type[Base]]
+    #: What the rows are called in a refusal: "There is no such invoice."
+    noun: ClassVar[str] = "record"
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -31,6 +34,13 @@ class Repository(Generic[M]):
 
     def get(self, key: Any) -> M | None:
         return self.session.get(self.model, key)  # type: ignore[return-value]
+
+    def require(self, key: Any) -> M:
+        """The row, or a NotFound refusal that names what was looked for."""
+        row = self.get(key)
+        if row is None:
+            raise errors.NotFound(f"There is no such {self.noun}.")
+        return row
 
     def refresh(self, row: M) -> M:
         """Read ``row`` again from the database: what another transaction committed meanwhile shows."""

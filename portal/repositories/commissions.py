@@ -21,6 +21,7 @@ class CommissionRepository(Repository[Commission]):
     """Adds commissions and finds those waiting for approval; never commits."""
 
     model = Commission
+    noun = "commission"
 
     def insert(self, commission: Commission) -> int:
         """Store a new commission at once, audited, without a flush; returns its id."""

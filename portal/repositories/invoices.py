@@ -23,6 +23,7 @@ class InvoiceRepository(Repository[Invoice]):
     """Adds and finds invoices; never commits."""
 
     model = Invoice
+    noun = "invoice"
 
     def with_agent(self, invoice_id: int) -> tuple[Invoice, Agent] | None:
         """The invoice and its agent, in one query."""

@@ -76,6 +76,7 @@ class PaymentRepository(Repository[Payment]):
     """Payments and refunds inside a unit of work; never commits."""
 
     model = Payment
+    noun = "payment"
 
     def insert(self, payment: Payment) -> int:
         """Store a new payment at once, audited, without a flush; returns its id."""

@@ -18,6 +18,7 @@ class PayoutRepository(Repository[Payout]):
     """Adds and finds payouts; never commits."""
 
     model = Payout
+    noun = "payout"
 
 
 @dataclass(frozen=True)

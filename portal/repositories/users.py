@@ -81,6 +81,7 @@ class UserRepository(Repository[User]):
     """Log-ins and their sessions inside a unit of work; never commits."""
 
     model = User
+    noun = "user"
 
     def by_email(self, email: str) -> User | None:
         return self.session.scalar(sa.select(User).where(User.email == email))

@@ -12,6 +12,7 @@ class WalletRepository(Repository[Wallet]):
     """Finds or opens wallets and appends ledger entries; never commits."""
 
     model = Wallet
+    noun = "wallet"
 
     def for_agent(self, agent_id: int, currency: str, lock: bool = False) -> Wallet | None:
         """The agent's wallet; ``lock`` holds its row until commit (PostgreSQL), read fresh."""

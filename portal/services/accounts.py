@@ -53,39 +53,42 @@ def _staff_role(value: str) -> Role:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CreateStaffUser(Command[UserChanged]):
-    name = "create_user"
+class NewLogin(Command[UserChanged]):
+    """What every new log-in is given: an address, a name, a first password."""
+
     result_type = UserChanged
 
     email: str
     full_name: str
-    role: Role
     password: str = field(metadata=SECRET)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self._set("email", _email(self.email))
         self._set("full_name", _full_name(self.full_name))
-        self._set("role", _staff_role(self.role))
         _password(self.password)
 
 
 @dataclass(frozen=True, kw_only=True)
-class CreateAgentLogin(Command[UserChanged]):
+class CreateStaffUser(NewLogin):
+    name = "create_user"
+
+    role: Role
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._set("role", _staff_role(self.role))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateAgentLogin(NewLogin):
     name = "create_agent_login"
-    result_type = UserChanged
 
     agent_id: int
-    email: str
-    full_name: str
-    password: str = field(metadata=SECRET)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         require_id(self.agent_id, "agent")
-        self._set("email", _email(self.email))
-        self._set("full_name", _full_name(self.full_name))
-        _password(self.password)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,8 +138,7 @@ def create_staff_user(uow: UnitOfWork, command: CreateStaffUser) -> UserChanged:
 
 
 def create_agent_login(uow: UnitOfWork, command: CreateAgentLogin) -> UserChanged:
-    if uow.agents.get(command.agent_id) is None:
-        raise errors.NotFound("There is no such agent.")
+    uow.agents.require(command.agent_id)
     _check_email_free(uow, command.email)
     user = uow.users.add(
         User(email=command.email, full_name=command.full_name, role=Role.AGENT, agent_id=command.agent_id,
@@ -159,9 +161,7 @@ def update_staff_user(uow: UnitOfWork, command: UpdateStaffUser) -> UserChanged:
 
 
 def change_password(uow: UnitOfWork, command: ChangePassword) -> UserChanged:
-    user = uow.users.get(command.user_id)
-    if user is None:
-        raise errors.NotFound("There is no such user.")
+    user = uow.users.require(command.user_id)
     if not verify_password(user.password_hash, command.current):
         raise errors.InputNotValid("The current password is not correct.", "current")
     if verify_password(user.password_hash, command.new):

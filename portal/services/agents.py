@@ -156,7 +156,7 @@ def create_agent(uow: UnitOfWork, command: CreateAgent) -> AgentChanged:
 
 
 def update_agent(uow: UnitOfWork, command: UpdateAgent) -> AgentChanged:
-    agent = _agent(uow, command.agent_id)
+    agent = uow.agents.require(command.agent_id)
     agent.name = command.agent_name
     agent.email = command.email
     agent.phone = command.phone
@@ -166,17 +166,10 @@ def update_agent(uow: UnitOfWork, command: UpdateAgent) -> AgentChanged:
 
 
 def set_agent_status(uow: UnitOfWork, command: SetAgentStatus) -> AgentChanged:
-    agent = _agent(uow, command.agent_id)
+    agent = uow.agents.require(command.agent_id)
     agent.change_status(command.status)
     uow.flush()
     return _changed(agent)
-
-
-def _agent(uow: UnitOfWork, agent_id: int) -> Agent:
-    agent = uow.agents.get(agent_id)
-    if agent is None:
-        raise errors.NotFound("There is no such agent.")
-    return agent
 
 
 def _changed(agent: Agent) -> AgentChanged:

@@ -102,9 +102,7 @@ class VoidInvoice(Command[InvoiceChanged]):
 
 
 def create_invoice(uow: UnitOfWork, command: CreateInvoice) -> InvoiceChanged:
-    agent = uow.agents.get(command.agent_id)
-    if agent is None:
-        raise errors.NotFound("There is no such agent.")
+    agent = uow.agents.require(command.agent_id)
     if command.currency != agent.currency:
         raise errors.CurrencyMismatch(f"{agent.name} invoices in {agent.currency}.")
     invoice = uow.invoices.add(
@@ -119,7 +117,7 @@ def create_invoice(uow: UnitOfWork, command: CreateInvoice) -> InvoiceChanged:
 
 
 def issue_invoice(uow: UnitOfWork, command: IssueInvoice) -> InvoiceChanged:
-    invoice = _invoice(uow, command.invoice_id)
+    invoice = uow.invoices.require(command.invoice_id)
     invoice.issue(uow.now)
     uow.summaries.apply(
         invoice.agent_id, invoice.currency, invoiced_minor=invoice.amount_minor, outstanding_minor=invoice.amount_minor
@@ -129,7 +127,7 @@ def issue_invoice(uow: UnitOfWork, command: IssueInvoice) -> InvoiceChanged:
 
 
 def void_invoice(uow: UnitOfWork, command: VoidInvoice) -> InvoiceChanged:
-    invoice = _invoice(uow, command.invoice_id)
+    invoice = uow.invoices.require(command.invoice_id)
     if invoice.void(uow.now):
         uow.summaries.apply(
             invoice.agent_id,
@@ -139,13 +137,6 @@ def void_invoice(uow: UnitOfWork, command: VoidInvoice) -> InvoiceChanged:
         )
     uow.flush()
     return _changed(invoice)
-
-
-def _invoice(uow: UnitOfWork, invoice_id: int) -> Invoice:
-    invoice = uow.invoices.get(invoice_id)
-    if invoice is None:
-        raise errors.NotFound("There is no such invoice.")
-    return invoice
 
 
 def _changed(invoice: Invoice) -> InvoiceChanged:

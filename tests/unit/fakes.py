@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.domain import errors
 from portal.models import (
     Agent,
     Commission,
@@ -50,6 +51,7 @@ class FakeStore:
 
 class _FakeTable:
     kind = ""
+    noun = "record"
 
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
@@ -67,6 +69,12 @@ class _FakeTable:
     def get(self, key):
         return self._visible().get(key)
 
+    def require(self, key):
+        row = self.get(key)
+        if row is None:
+            raise errors.NotFound(f"There is no such {self.noun}.")
+        return row
+
     def refresh(self, row):
         self.store.refreshes.append((self.uow.command, type(row).__name__))
         return row
@@ -74,6 +82,7 @@ class _FakeTable:
 
 class FakeAgents(_FakeTable):
     kind = "agent"
+    noun = "agent"
 
     def by_slug(self, slug: str):
         return next((agent for agent in self._visible().values() if agent.slug == slug), None)
@@ -81,6 +90,7 @@ class FakeAgents(_FakeTable):
 
 class FakeInvoices(_FakeTable):
     kind = "invoice"
+    noun = "invoice"
 
     def with_agent(self, invoice_id: int):
         invoice = self.get(invoice_id)
@@ -93,10 +103,12 @@ class FakeInvoices(_FakeTable):
 
 class FakePayouts(_FakeTable):
     kind = "payout"
+    noun = "payout"
 
 
 class FakePayments(_FakeTable):
     kind = "payment"
+    noun = "payment"
 
     def insert(self, payment: Payment) -> int:
         payment.version = 1
@@ -110,6 +122,7 @@ class FakePayments(_FakeTable):
 
 class FakeCommissions(_FakeTable):
     kind = "commission"
+    noun = "commission"
 
     def insert(self, commission: Commission) -> int:
         commission.version = 1
@@ -139,6 +152,7 @@ class FakeCommissions(_FakeTable):
 
 class FakeWallets(_FakeTable):
     kind = "wallet"
+    noun = "wallet"
 
     def for_agent(self, agent_id: int, currency: str, lock: bool = False):
         if lock:
@@ -213,6 +227,7 @@ class FakeAppearances(_FakeTable):
 
 class FakeUsers(_FakeTable):
     kind = "user"
+    noun = "user"
 
     def by_email(self, email: str) -> User | None:
         return next((user for user in self._visible().values() if user.email == email), None)
@@ -249,6 +264,12 @@ class FakeSettings:
 
     def get(self, key: Any) -> Setting | None:
         return self.rows.get(key)
+
+    def require(self, key: Any) -> Setting:
+        row = self.get(key)
+        if row is None:
+            raise errors.NotFound(f"There is no setting {key}.")
+        return row
 
     def add(self, row: Setting) -> Setting:
         self.rows[row.name] = row

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from portal.domain import errors
+from portal.domain.money import require_currency
 from portal.models.wallet import Movement
 from portal.persistence.protocols import UnitOfWork
 from portal.services.money import notices
 from portal.services.money.commands import AdjustWallet
-from portal.services.money.ledger import check_currency, post
+from portal.services.money.ledger import post
 from portal.services.money.results import WalletAdjusted
 
 
 def adjust_wallet(uow: UnitOfWork, command: AdjustWallet) -> WalletAdjusted:
-    agent = uow.agents.get(command.agent_id)
-    if agent is None:
-        raise errors.NotFound("There is no such agent.")
-    check_currency(command.currency, agent.currency, "The wallet")
+    agent = uow.agents.require(command.agent_id)
+    require_currency(command.currency, agent.currency, "The wallet")
     wallet = uow.wallets.open(agent.id, command.currency, lock=True)
     uow.flush()
     entry = post(uow, wallet, Movement.adjustment(command.amount_minor, command.idempotency_key, command.reason))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from portal.domain import errors
 from portal.models.commission import CommissionKind
 from portal.models.wallet import Movement
 from portal.persistence.protocols import UnitOfWork
@@ -18,9 +17,7 @@ MATURITY_BATCH = 500
 
 
 def approve_commission(uow: UnitOfWork, command: ApproveCommission) -> CommissionApproved:
-    commission = uow.commissions.get(command.commission_id)
-    if commission is None:
-        raise errors.NotFound("There is no such commission.")
+    commission = uow.commissions.require(command.commission_id)
     wallet = uow.wallets.open(commission.agent_id, commission.currency, lock=True)
     # Read again under the wallet's lock: an approval that committed while this one waited shows.
     uow.commissions.refresh(commission)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from portal.domain import errors
 from portal.models import Wallet, WalletTransaction
 from portal.models.wallet import Movement, Stamp
 from portal.persistence.protocols import UnitOfWork
@@ -18,8 +17,3 @@ def post(uow: UnitOfWork, wallet: Wallet, movement: Movement) -> WalletTransacti
         wallet_held_minor=movement.held_delta_minor,
     )
     return entry
-
-
-def check_currency(given: str, expected: str, what: str) -> None:
-    if given != expected:
-        raise errors.CurrencyMismatch(f"{what} is in {expected}; the amount given is in {given}.")

@@ -52,13 +52,9 @@ def record_payment(uow: UnitOfWork, command: RecordPayment) -> PaymentRecorded:
 
 
 def refund_payment(uow: UnitOfWork, command: RefundPayment) -> PaymentRefunded:
-    payment = uow.payments.get(command.payment_id)
-    if payment is None:
-        raise errors.NotFound("There is no such payment.")
+    payment = uow.payments.require(command.payment_id)
     payment.refund(command.amount_minor, command.currency)
-    invoice = uow.invoices.get(payment.invoice_id)
-    if invoice is None:
-        raise errors.NotFound("There is no such invoice.")
+    invoice = uow.invoices.require(payment.invoice_id)
     invoice.take_refund(command.amount_minor)
     refund = uow.payments.add_refund(
         Refund(

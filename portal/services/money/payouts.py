@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from portal.domain import errors
+from portal.domain.money import require_currency
 from portal.models import Payout, Wallet
 from portal.models.wallet import Movement, PayoutDecision, PayoutStatus
 from portal.persistence.protocols import UnitOfWork
 from portal.security.secure_settings import setting_value
 from portal.services.money import notices
 from portal.services.money.commands import CancelPayout, DecidePayout, MarkPayoutPaid, RequestPayout
-from portal.services.money.ledger import check_currency, post
+from portal.services.money.ledger import post
 from portal.services.money.results import PayoutDecided, PayoutRequested
 
 
 def request_payout(uow: UnitOfWork, command: RequestPayout) -> PayoutRequested:
-    agent = uow.agents.get(command.agent_id)
-    if agent is None:
-        raise errors.NotFound("There is no such agent.")
+    agent = uow.agents.require(command.agent_id)
     agent.check_can_request_payouts()
-    check_currency(command.currency, agent.currency, "The wallet")
+    require_currency(command.currency, agent.currency, "The wallet")
     wallet = uow.wallets.open(agent.id, command.currency, lock=True)
     wallet.check_payout(command.amount_minor, setting_value(uow.settings, "minimum_payout_minor"))
     uow.flush()
@@ -40,11 +39,11 @@ def request_payout(uow: UnitOfWork, command: RequestPayout) -> PayoutRequested:
 
 
 def decide_payout(uow: UnitOfWork, command: DecidePayout) -> PayoutDecided:
-    return _decide(uow, _payout(uow, command.payout_id), command.decision, command.reason)
+    return _decide(uow, uow.payouts.require(command.payout_id), command.decision, command.reason)
 
 
 def cancel_payout(uow: UnitOfWork, command: CancelPayout) -> PayoutDecided:
-    payout = _payout(uow, command.payout_id)
+    payout = uow.payouts.require(command.payout_id)
     if command.agent_id is not None and payout.agent_id != command.agent_id:
         # Another agent's payout is not even confirmed to exist.
         raise errors.NotFound("There is no such payout.")
@@ -52,19 +51,12 @@ def cancel_payout(uow: UnitOfWork, command: CancelPayout) -> PayoutDecided:
 
 
 def mark_payout_paid(uow: UnitOfWork, command: MarkPayoutPaid) -> PayoutDecided:
-    payout = _payout(uow, command.payout_id)
+    payout = uow.payouts.require(command.payout_id)
     payout.mark_paid(uow.now)
     wallet = _wallet_of(uow, payout, lock=False)
     uow.notifications.add(notices.payout_decided(payout))
     uow.flush()
     return _decided(payout, wallet)
-
-
-def _payout(uow: UnitOfWork, payout_id: int) -> Payout:
-    payout = uow.payouts.get(payout_id)
-    if payout is None:
-        raise errors.NotFound("There is no such payout.")
-    return payout
 
 
 def _wallet_of(uow: UnitOfWork, payout: Payout, lock: bool) -> Wallet:
