@@ -51,7 +51,7 @@ def configure_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401  (every model mapped before the first query)
-    from portal.auth.sessions import load_user
+    from portal.auth.sessions import load_user, log_in_again
     from portal.extensions import csrf, db, limiter, login_manager, migrate
     from portal.persistence import unit_of_work  # noqa: F401  (installs the audit hooks and the row counter)
     from portal.persistence.sqlite import configure_sqlite
@@ -63,11 +63,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to continue."
-    login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(log_in_again)
 
 
 def register_key_provider(app: Flask) -> None:
@@ -85,9 +83,15 @@ def register_commands(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from portal.web.correlation import install_correlation_id
     from portal.web.security_headers import install_security_headers
 
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        # Behind that many proxies we run ourselves: the client address, scheme and host they saw win.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     install_correlation_id(app)
     install_security_headers(app)
 

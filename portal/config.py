@@ -69,6 +69,12 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "REMEMBER_COOKIE_SECURE": portal_env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_ABSOLUTE_HOURS": int(env.get("SESSION_ABSOLUTE_HOURS", "12")),
+        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0")),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        "PASSWORD_CHECK_LIMIT_PER_ACCOUNT": env.get("PASSWORD_CHECK_LIMIT_PER_ACCOUNT", "5 per minute"),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_SSL_STRICT": portal_env == "production",
     }

@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from portal import create_app
-from portal.extensions import db
+from portal.extensions import db, limiter
 from tests.support.factories import Factories
 from tests.support.openbao import DevServer, bao_binary
 from tests.support.postgres import DatabaseFactory, PostgresUnavailable, find_server
@@ -97,6 +97,16 @@ def sqlite_app(sqlite_databases, tmp_path_factory) -> Iterator[Flask]:
 @pytest.fixture(scope="session")
 def postgres_app(postgres_databases, tmp_path_factory) -> Iterator[Flask]:
     yield from migrated_app(postgres_databases.create(), tmp_path_factory.mktemp("instance-pg"))
+
+
+@pytest.fixture(autouse=True)
+def _one_limiter_store_per_app():
+    """Flask-Limiter keeps one store per process, the last app's: a test that builds an app with
+    another store (Redis, an unreachable one) must not leave it to the tests after it."""
+    saved = dict(limiter.__dict__)
+    yield
+    limiter.__dict__.clear()
+    limiter.__dict__.update(saved)
 
 
 class _OneSessionPerTest(scoped_session):

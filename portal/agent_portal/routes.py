@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, abort, g, render_template, request, url_for
+from flask import Response, abort, current_app, g, render_template, request, url_for
 from flask_login import current_user
 
 from portal import data_access
@@ -12,6 +12,7 @@ from portal.agent_portal.blueprint import bp
 from portal.agent_portal.forms import AppearanceForm, PasswordChangeForm, PayoutRequestForm
 from portal.domain.errors import DomainError
 from portal.domain.money import format_money
+from portal.extensions import limiter
 from portal.models.wallet import LEDGER_KINDS
 from portal.repositories.appearance import Appearance
 from portal.repositories.invoices import InvoiceFilters
@@ -27,6 +28,7 @@ from portal.web.charts import bar_chart
 from portal.web.commands import confirm, submit_action, submit_form
 from portal.web.forms import ActionForm, amount_from
 from portal.web.htmx import render_page, wants_fragment
+from portal.web.rate_limits import password_checks_refused_for_now
 
 CHART_DAYS = 90
 
@@ -245,7 +247,17 @@ def appearance_revert(version: int):
     )  # fmt: skip
 
 
+def _password_checks_of_this_account() -> str:
+    """The user's own limit (never keyed by the session token, which must not reach the limiter's store)."""
+    who = current_user.id if current_user.is_authenticated else request.remote_addr
+    return f"password-check:{who}"
+
+
 @bp.route("/profile", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["PASSWORD_CHECK_LIMIT_PER_ACCOUNT"], methods=["POST"],
+    key_func=_password_checks_of_this_account, on_breach=password_checks_refused_for_now,
+)  # fmt: skip
 def profile():
     form = PasswordChangeForm()
     token = current_user.session_token

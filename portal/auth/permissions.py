@@ -7,10 +7,11 @@ table is refused (fail closed), and a test walks every route with every role.
 
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import abort, request
 from flask_login import current_user
 
 from portal import data_access
+from portal.extensions import login_manager
 from portal.models.user import STAFF_ROLES
 from portal.repositories.agents import AgentProfile
 
@@ -81,7 +82,7 @@ def can(permission: str) -> bool:
 
 def _require_login() -> None:
     if not current_user.is_authenticated:
-        abort(redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
+        abort(login_manager.unauthorized())
 
 
 def require_staff() -> None:

@@ -11,6 +11,7 @@ from portal.auth.sessions import home_for
 from portal.extensions import db, limiter
 from portal.services.authentication import LoginContext, LoginRefused, log_in, log_out
 from portal.web.commands import units
+from portal.web.rate_limits import login_refused_for_now
 from portal.web.redirects import safe_next
 
 
@@ -34,8 +35,11 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_login_account)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], on_breach=login_refused_for_now)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_login_account,
+    on_breach=login_refused_for_now,
+)  # fmt: skip
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))

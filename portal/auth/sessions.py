@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from datetime import timedelta
+
+from flask import current_app, flash, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 
 from portal.extensions import db
 from portal.models import Agent, User
-from portal.services.authentication import user_for_session
+from portal.models.base import utcnow
+from portal.services.authentication import SessionLifetime, mark_session_used, user_for_session
+
+EXPIRED = "Your session expired. Please log in again."
 
 
 def load_user(token: str) -> User | None:
-    """Flask-Login's loader: an ended session, a suspended user or agent opens nothing."""
+    """Flask-Login's loader: an ended or expired session, a suspended user or agent opens nothing."""
     if not token or len(token) > 100:
         return None
-    return user_for_session(db.session(), token)
+    config = current_app.config
+    lifetime = SessionLifetime(
+        idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        absolute=timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
+    )
+    session, now = db.session(), utcnow()
+    state = user_for_session(session, token, lifetime, now)
+    g.session_expired = state.expired
+    if state.stale_mark and "unit_of_work" not in session.info:
+        mark_session_used(session, token, now)
+    return state.user
+
+
+def log_in_again() -> ResponseReturnValue:
+    """Flask-Login's answer to an anonymous visitor: the log-in page, saying why when the session expired."""
+    flash(EXPIRED if g.get("session_expired") else "Please log in to continue.", "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def home_for(user: User) -> str:

@@ -103,6 +103,17 @@ class UserRepository(Repository[User]):
             open_ones.append(LoginSession.token_hash != keep_token_hash)
         return changed_rows(self.session.execute(sa.update(LoginSession).where(*open_ones).values(ended_at=now)))
 
+    def end_sessions_of_agent(self, agent_id: int, now: datetime) -> int:
+        """End every open log-in session of the agent's users (a suspension)."""
+        users = sa.select(User.id).where(User.agent_id == agent_id).scalar_subquery()
+        return changed_rows(
+            self.session.execute(
+                sa.update(LoginSession)
+                .where(LoginSession.user_id.in_(users), LoginSession.ended_at.is_(None))
+                .values(ended_at=now)
+            )
+        )
+
     def end_session(self, token_hash: str, now: datetime) -> int:
         return changed_rows(
             self.session.execute(

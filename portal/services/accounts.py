@@ -156,6 +156,9 @@ def update_staff_user(uow: UnitOfWork, command: UpdateStaffUser) -> UserChanged:
         raise errors.InputNotValid("You cannot change your own role or lock yourself out; ask another admin.")
     user.role = command.role
     user.is_active = command.is_active
+    if not command.is_active:
+        # Locked out for good: unlocking later does not bring these sessions back.
+        uow.users.end_sessions(user.id, uow.now)
     uow.flush()
     return _changed(user)
 

@@ -166,8 +166,11 @@ def update_agent(uow: UnitOfWork, command: UpdateAgent) -> AgentChanged:
 
 
 def set_agent_status(uow: UnitOfWork, command: SetAgentStatus) -> AgentChanged:
+    """A suspension ends the agent's log-in sessions for good: reactivating does not bring them back."""
     agent = uow.agents.require(command.agent_id)
     agent.change_status(command.status)
+    if command.status == AgentStatus.SUSPENDED:
+        uow.users.end_sessions_of_agent(agent.id, uow.now)
     uow.flush()
     return _changed(agent)
 

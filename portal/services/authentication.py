@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -72,18 +73,52 @@ def log_in(session: Session, email: str, password: str, context: LoginContext) -
     return user
 
 
-def user_for_session(session: Session, token: str) -> User | None:
-    """The user of an open log-in session who may still sign in; None otherwise."""
+@dataclass(frozen=True)
+class SessionLifetime:
+    """How long a log-in session lasts: since it was last used, and at all."""
+
+    idle: timedelta
+    absolute: timedelta
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What the cookie's log-in session opens: a user, or nothing (and whether it had just expired)."""
+
+    user: User | None
+    expired: bool = False
+    #: The session was last used long enough ago that its ``last_seen_at`` should move.
+    stale_mark: bool = False
+
+
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def user_for_session(session: Session, token: str, lifetime: SessionLifetime, now: datetime) -> SessionState:
+    """The user of an open, unexpired log-in session who may still sign in."""
     row = session.execute(
-        sa.select(User, Agent)
+        sa.select(User, Agent, LoginSession.created_at, LoginSession.last_seen_at)
         .join(LoginSession, LoginSession.user_id == User.id)
         .outerjoin(Agent, Agent.id == User.agent_id)
         .where(LoginSession.token_hash == token_hash(token), LoginSession.ended_at.is_(None))
     ).first()
     if row is None or not can_sign_in(row.User, row.Agent):
-        return None
+        return SessionState(None)
+    last_seen = row.last_seen_at or row.created_at
+    if now - row.created_at > lifetime.absolute or now - last_seen > lifetime.idle:
+        return SessionState(None, expired=True)
     row.User.session_token = token
-    return row.User
+    return SessionState(row.User, stale_mark=now - last_seen > TOUCH_INTERVAL)
+
+
+def mark_session_used(session: Session, token: str, now: datetime) -> None:
+    """Move the session's last use to ``now``: bookkeeping for the idle timeout, not a business change."""
+    session.execute(
+        sa.update(LoginSession)
+        .where(LoginSession.token_hash == token_hash(token), LoginSession.ended_at.is_(None))
+        .values(last_seen_at=now)
+    )
+    session.commit()
 
 
 def log_out(units: UnitOfWorkFactory, token: str) -> None:

@@ -10,9 +10,12 @@ HEADER = "X-Request-ID"
 
 
 def install_correlation_id(app: Flask) -> None:
+    """An incoming ``X-Request-ID`` is kept only behind a trusted proxy; anyone else gets a new one."""
+    trusted = app.config.get("TRUSTED_PROXY_HOPS", 0) > 0
+
     @app.before_request
     def _bind() -> None:
-        g.correlation_id = bind_correlation_id(request.headers.get(HEADER))
+        g.correlation_id = bind_correlation_id(request.headers.get(HEADER) if trusted else None)
 
     @app.after_request
     def _echo(response: Response) -> Response:

@@ -54,6 +54,9 @@ def install_error_pages(app: Flask) -> None:
     def _http(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if error.response is not None:
+            # An answer made for this refusal already (a rate-limited form shown again).
+            return error.response
         return _render(error.code, error.name, ADVICE.get(error.code, error.description or ""))
 
     @app.errorhandler(Exception)

@@ -15,7 +15,7 @@ from tests.support.factories import PASSWORD
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "rate_limits": "ok"}
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
@@ -25,7 +25,8 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
     assert response.get_json()["database"] == "error"
 
 
-def test_a_valid_request_id_is_echoed(client):
+def test_a_valid_request_id_is_echoed_behind_a_trusted_proxy(tmp_path):
+    client = make_app(f"sqlite:///{tmp_path / 'proxy.sqlite3'}", tmp_path, TRUSTED_PROXY_HOPS=1).test_client()
     response = client.get("/healthz", headers={"X-Request-ID": "client-req-000123"})
     assert response.headers["X-Request-ID"] == "client-req-000123"
 
@@ -47,15 +48,12 @@ def test_the_request_id_reaches_log_lines_and_audit_events(client, make, db_sess
     user_id = make.user(role="finance")
     email = db_session.get(User, user_id).email
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    client.post(
-        "/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": token},
-        headers={"X-Request-ID": "login-req-0000042"},
-    )
+    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    request_id = response.headers["X-Request-ID"]
     commit_lines = [r for r in caplog.records if getattr(r, "event", None) == "uow.commit"]
-    assert commit_lines[-1].correlation_id == "login-req-0000042"
+    assert commit_lines[-1].correlation_id == request_id
     event = db_session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
-    assert event.correlation_id == "login-req-0000042" and event.entity_type == "User"
+    assert event.correlation_id == request_id and event.entity_type == "User"
 
 
 def test_security_headers_with_a_strict_csp(client):

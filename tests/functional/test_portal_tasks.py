@@ -222,6 +222,6 @@ def test_log_in_is_rate_limited_per_account_and_per_address(tmp_path):
     assert attempt("someone.else@example.com").status_code == 401, "another account is not blocked"
     others = [attempt(f"user{n}@example.com") for n in range(3)]
     assert [r.status_code for r in others][-1] == 429, "the address reached its own limit"
-    assert "Too many attempts" in others[-1].get_data(as_text=True)
+    assert "Too many log-in attempts" in others[-1].get_data(as_text=True)
     with app.app_context():
         db.engine.dispose()

@@ -250,6 +250,10 @@ class FakeUsers(_FakeTable):
             login.ended_at = now
         return len(ended)
 
+    def end_sessions_of_agent(self, agent_id: int, now: datetime) -> int:
+        users = [user.id for user in self._visible().values() if user.agent_id == agent_id]
+        return sum(self.end_sessions(user_id, now) for user_id in users)
+
     def end_session(self, token_hash: str, now: datetime) -> int:
         login = self.store.rows["login_session"].get(token_hash)
         if login is None or login.ended_at is not None:

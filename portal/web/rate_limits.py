@@ -1,0 +1,35 @@
+"""What a person sees when a limit on attempts is reached: the form again, and when to try next."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Response, make_response, render_template
+from flask_limiter import RequestLimit
+
+from portal.auth.forms import LoginForm
+
+
+def seconds_to_wait(limit: RequestLimit) -> int:
+    return max(1, int(limit.reset_at - time.time()))
+
+
+def _with_retry_after(response: Response, wait: int) -> Response:
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def login_refused_for_now(limit: RequestLimit) -> Response:
+    """The log-in form again, kept filled in, saying how long to wait (429 with Retry-After)."""
+    wait = seconds_to_wait(limit)
+    form = LoginForm()
+    form.form_errors.append(f"Too many log-in attempts. Wait {wait} seconds, then try again.")
+    return _with_retry_after(make_response(render_template("auth/login.html", form=form), 429), wait)
+
+
+def password_checks_refused_for_now(limit: RequestLimit) -> Response:
+    """Too many wrong current passwords: say how long to wait (429 with Retry-After)."""
+    wait = seconds_to_wait(limit)
+    message = f"Too many password attempts. Wait {wait} seconds, then try again."
+    page = render_template("errors/error.html", code=429, title="Too many attempts", message=message)
+    return _with_retry_after(make_response(page, 429), wait)
