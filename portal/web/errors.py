@@ -1,14 +1,23 @@
-"""Error pages (and htmx fragments) that say what happened and what to do."""
+"""Error pages (and htmx fragments) that say what happened, what to do, and what to quote to support.
+
+An error page keeps the frame of the area it happened in (the dashboard's or the
+agent's portal navigation) when that frame can be drawn, and the plain one when it
+cannot: the database is down, or drawing it failed too. The request's transaction
+is rolled back first, so the page never reads through an aborted transaction.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, Response, g, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from portal.domain.errors import DomainError
+from portal.extensions import db, login_manager
 from portal.web.htmx import wants_fragment
 
 logger = logging.getLogger(__name__)
@@ -27,16 +36,59 @@ ADVICE = {
     500: "Something went wrong on our side. It has been logged; please try again.",
     503: "This service is unavailable at the moment. Please try again shortly.",
 }
+DATABASE_DOWN = "The portal cannot reach its database at the moment. Nothing was changed; please try again shortly."
+PLAIN = "base.html"
 
 
-def _render(code: int, title: str, message: str):
+def _area_layout() -> str:
+    """The frame of the area the request is in, when it can be drawn for the person looking."""
+    user = g.get("_login_user")
+    if g.get("database_down") or user is None or not user.is_authenticated:
+        return PLAIN
+    if request.blueprint == "dashboard" and user.is_staff:
+        return "dashboard/layout.html"
+    if request.blueprint == "agent_portal" and g.get("agent") is not None:
+        return "portal/layout.html"
+    return PLAIN
+
+
+def _roll_back() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself is gone: nothing to roll back on it
+        logger.warning("could not roll back the request's session", exc_info=True)
+
+
+def _render(code: int, title: str, message: str) -> Response:
     template = "errors/_error.html" if wants_fragment() else "errors/error.html"
-    return render_template(template, code=code, title=title, message=message), code
+    context = {"code": code, "title": title, "message": message, "correlation_id": g.get("correlation_id")}
+    try:
+        html = render_template(template, layout=_area_layout(), **context)
+    except Exception:
+        logger.exception("the error page's frame failed; answering the plain page")
+        _roll_back()
+        _without_the_user()
+        html = render_template(template, layout=PLAIN, **context)
+    response = make_response(html, code)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _without_the_user() -> None:
+    """Draw the page for nobody in particular: loading the user would ask the database again."""
+    if g.get("_login_user") is None:
+        g._login_user = login_manager.anonymous_user()
+
+
+def _database_unreachable(error: Exception) -> bool:
+    return isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
 
 
 def install_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def _csrf(error: CSRFError):
+    def _csrf(error: CSRFError) -> ResponseReturnValue:
         logger.warning("CSRF refused: %s", error.description)
         return _render(
             400,
@@ -45,13 +97,14 @@ def install_error_pages(app: Flask) -> None:
         )
 
     @app.errorhandler(DomainError)
-    def _refused(error: DomainError):
+    def _refused(error: DomainError) -> ResponseReturnValue:
+        _roll_back()
         status = error.http_status
         title = "Unavailable" if status == 503 else HTTP_STATUS_TITLES.get(status, "Not possible")
         return _render(status, title, error.message)
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException):
+    def _http(error: HTTPException) -> ResponseReturnValue:
         if error.code is None or error.code < 400:
             return error
         if error.response is not None:
@@ -60,6 +113,12 @@ def install_error_pages(app: Flask) -> None:
         return _render(error.code, error.name, ADVICE.get(error.code, error.description or ""))
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
+    def _unexpected(error: Exception) -> ResponseReturnValue:
+        _roll_back()
+        if _database_unreachable(error):
+            g.database_down = True
+            _without_the_user()
+            logger.warning("database unreachable: %s", type(error).__name__)
+            return _render(503, "Unavailable", DATABASE_DOWN)
         logger.exception("unhandled error")
         return _render(500, "Something went wrong", ADVICE[500])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Response, make_response, render_template
+from flask import Response, g, make_response, render_template
 from flask_limiter import RequestLimit
 
 from portal.auth.forms import LoginForm
@@ -31,5 +31,8 @@ def password_checks_refused_for_now(limit: RequestLimit) -> Response:
     """Too many wrong current passwords: say how long to wait (429 with Retry-After)."""
     wait = seconds_to_wait(limit)
     message = f"Too many password attempts. Wait {wait} seconds, then try again."
-    page = render_template("errors/error.html", code=429, title="Too many attempts", message=message)
+    page = render_template(
+        "errors/error.html", layout="base.html", code=429, title="Too many attempts", message=message,
+        correlation_id=g.get("correlation_id"),
+    )  # fmt: skip
     return _with_retry_after(make_response(page, 429), wait)

@@ -1,4 +1,4 @@
-"""Security headers with a strict Content-Security-Policy on every response."""
+"""Security headers with a strict Content-Security-Policy, and no caching of pages, on every response."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ def install_security_headers(app: Flask) -> None:
     def _add_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        # Pages show people's money and data: no browser or proxy keeps them, and Back asks the
+        # server again. What may be cached (static files, logos, the theme) says so itself.
+        response.headers.setdefault("Cache-Control", "no-store")
+        if response.mimetype == "text/html":
+            # Any page may be answered as an htmx fragment: a cache must never mix the two.
+            response.vary.add("HX-Request")
         if production:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
