@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import Response, abort, g, render_template, request, url_for
@@ -12,10 +13,9 @@ from portal.agent_portal.blueprint import bp
 from portal.agent_portal.forms import AppearanceForm, PasswordChangeForm, PayoutRequestForm
 from portal.domain.errors import DomainError
 from portal.domain.money import format_money
+from portal.models.billing import INVOICE_STATUSES
 from portal.models.wallet import LEDGER_KINDS
-from portal.repositories.appearance import Appearance
-from portal.repositories.invoices import InvoiceFilters
-from portal.repositories.pages import PageRequest
+from portal.read.pages import PageRequest
 from portal.services.accounts import ChangePassword
 from portal.services.appearance import AppearanceDraft, RevertAppearance, SaveAppearance, check_appearance
 from portal.services.authentication import token_hash
@@ -27,12 +27,13 @@ from portal.web.charts import bar_chart
 from portal.web.commands import confirm, submit_action, submit_form
 from portal.web.forms import ActionForm, amount_from
 from portal.web.htmx import render_page, wants_fragment
+from portal.web.queries import choice, identifier, invoice_filters, page_request
 
 CHART_DAYS = 90
 
 
 def _page() -> PageRequest:
-    return PageRequest.parse(request.args.get("page"))
+    return page_request(request.args)
 
 
 @bp.route("/")
@@ -43,7 +44,7 @@ def home():
     chart = bar_chart(
         "Commission credited per day", days, data_access.credited_commissions_by_day(agent, CHART_DAYS), agent.currency
     )
-    activity = data_access.ledger_entries(agent.id, PageRequest(1, 5))
+    activity = data_access.agent_ledger(agent, PageRequest(1, 5))
     return render_template("portal/home.html", home=data_access.portal_home(agent), chart=chart, activity=activity)
 
 
@@ -52,11 +53,9 @@ def theme():
     """The portal's colours as CSS custom properties; ``?primary=&accent=`` previews unsaved ones."""
     current = data_access.appearance_for(g.agent)
     if "primary" in request.args or "accent" in request.args:
-        current = Appearance(
-            current.agent_id, current.version, current.display_name, current.welcome_text,
-            request.args.get("primary", current.primary_color), request.args.get("accent", current.accent_color),
-            current.logo_id, current.created_at,
-        )  # fmt: skip
+        current = current.with_colours(
+            request.args.get("primary", current.primary_color), request.args.get("accent", current.accent_color)
+        )
     response = Response(theme_stylesheet(current), mimetype="text/css")
     response.headers["Cache-Control"] = "private, no-cache"
     response.add_etag()
@@ -68,20 +67,21 @@ def logo(logo_id: int):
     found = data_access.logo(g.agent, logo_id)
     if found is None:
         abort(404)
-    media_type, data, digest = found
-    response = Response(data, mimetype=media_type)
+    response = Response(found.data, mimetype=found.media_type)
     response.headers["Cache-Control"] = "private, max-age=86400, immutable"
     response.headers["Content-Disposition"] = "inline"
-    response.set_etag(digest)
+    response.set_etag(found.sha256)
     return response.make_conditional(request)
 
 
 @bp.route("/invoices")
 def invoices():
-    filters = InvoiceFilters.parse(request.args)
-    filters = InvoiceFilters(status=filters.status, agent_id=g.agent.id, search=filters.search)
-    listing = data_access.invoices(_page(), filters)
-    return render_page("portal/invoices.html", "portal/_invoices_table.html", invoices=listing, filters=filters)
+    filters = replace(invoice_filters(request.args), agent_id=None)
+    listing = data_access.agent_invoices(g.agent, _page(), filters)
+    return render_page(
+        "portal/invoices.html", "portal/_invoices_table.html", invoices=listing, filters=filters,
+        statuses=INVOICE_STATUSES,
+    )  # fmt: skip
 
 
 @bp.route("/invoices/<int:invoice_id>")
@@ -94,19 +94,17 @@ def invoice(invoice_id: int):
 
 @bp.route("/payments")
 def payments():
-    listing = data_access.agent_tab(g.agent, "payments", _page())
+    listing = data_access.agent_payments(g.agent, _page())
     return render_page("portal/payments.html", "portal/_payments_table.html", payments=listing)
 
 
 @bp.route("/wallet")
 def wallet():
-    kind = request.args.get("kind", "")
-    kind = kind if kind in LEDGER_KINDS else ""
-    entries = data_access.ledger_entries(g.agent.id, _page(), kind)
-    detail = data_access.agent_detail(g.agent)
+    kind = choice(request.args, "kind", LEDGER_KINDS)
+    entries = data_access.agent_ledger(g.agent, _page(), kind)
     return render_page(
         "portal/wallet.html", "portal/_ledger_table.html", entries=entries, kind=kind, kinds=LEDGER_KINDS,
-        wallet=detail.wallet,
+        wallet=data_access.wallet_balance(g.agent),
     )  # fmt: skip
 
 
@@ -127,8 +125,8 @@ def payouts():
             idempotency_key=form.idempotency_key.data, agent_id=agent.id,
             amount_minor=amount_from(form, "amount", agent.currency), currency=agent.currency,
         ),
-        done, "portal/payouts.html", payouts=data_access.agent_tab(agent, "payouts", _page()),
-        wallet=data_access.agent_detail(agent).wallet,
+        done, "portal/payouts.html", payouts=data_access.agent_payouts(agent, _page()),
+        wallet=data_access.wallet_balance(agent),
     )  # fmt: skip
 
 
@@ -151,7 +149,7 @@ def payout_cancel(payout_id: int):
 
 @bp.route("/notifications")
 def notifications():
-    listing = data_access.agent_notifications(g.agent.id, _page())
+    listing = data_access.agent_notifications(g.agent, _page())
     return render_page("portal/notifications.html", "portal/_notifications_list.html", notifications=listing)
 
 
@@ -165,7 +163,7 @@ def notifications_badge():
 def notifications_read():
     form = ActionForm()
     chosen = request.form.get("notification", "")
-    notification_id = int(chosen) if chosen.isdigit() and len(chosen) < 19 else None
+    notification_id = identifier(chosen)
     if chosen and notification_id is None:
         abort(404)
     return submit_action(

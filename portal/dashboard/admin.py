@@ -11,14 +11,13 @@ from portal.dashboard.forms import SecretSettingForm, SettingForm, UserEditForm,
 from portal.extensions import db
 from portal.persistence.audit_chain import verify_chain
 from portal.persistence.audit_events import chain_key
-from portal.repositories.audit import AuditFilters
-from portal.repositories.pages import PageRequest
 from portal.security.secure_settings import CATALOG, secure_settings
 from portal.services.accounts import CreateStaffUser, UpdateStaffUser
 from portal.services.settings import ChangeSetting
 from portal.web.commands import confirm, submit_form, units
 from portal.web.forms import ActionForm
 from portal.web.htmx import redirect_after_post, render_page, wants_fragment
+from portal.web.queries import audit_filters, page_request
 
 
 @bp.route("/settings")
@@ -64,8 +63,8 @@ def setting_reveal(name: str):
 
 @bp.route("/audit")
 def audit():
-    filters = AuditFilters.parse(request.args)
-    events = data_access.audit_events(PageRequest.parse(request.args.get("page"), 50), filters)
+    filters = audit_filters(request.args)
+    events = data_access.audit_events(page_request(request.args, 50), filters)
     return render_page(
         "dashboard/audit.html", "dashboard/_audit_table.html", events=events, filters=filters,
         entity_types=data_access.audit_entity_types(),
@@ -87,7 +86,7 @@ def audit_verify():
 
 @bp.route("/users")
 def users():
-    listing = data_access.staff_users(PageRequest.parse(request.args.get("page")))
+    listing = data_access.staff_users(page_request(request.args))
     return render_template("dashboard/users.html", users=listing)
 
 
@@ -112,7 +111,7 @@ def user_new():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int):
     user = data_access.user_by_id(user_id)
-    if user is None or user.role == "agent":
+    if user is None or not user.staff:
         abort(404)
     form = (
         UserEditForm(data={"role": user.role, "is_active": user.is_active})

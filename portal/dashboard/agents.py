@@ -5,18 +5,19 @@ from __future__ import annotations
 from flask import abort, current_app, request, url_for
 
 from portal import data_access
+from portal.dashboard.agent_tabs import AGENT_TABS, DEFAULT_TAB, LEDGER, TABS_BY_NAME, AgentTab
 from portal.dashboard.blueprint import bp
 from portal.dashboard.forms import AdjustmentForm, AgentEditForm, AgentForm, AgentLoginForm, ReasonForm, percent_to_bps
 from portal.domain.money import format_money
-from portal.models.agent import AgentStatus
-from portal.repositories.agents import AgentFilters, AgentProfile
-from portal.repositories.pages import PageRequest
+from portal.models.agent import AGENT_STATUSES, AgentStatus
+from portal.read.agents import AgentProfile
 from portal.services.accounts import CreateAgentLogin
 from portal.services.agents import CreateAgent, SetAgentStatus, UpdateAgent
 from portal.services.money.commands import AdjustWallet
 from portal.web.commands import confirm, submit_form
 from portal.web.forms import amount_from
 from portal.web.htmx import render_page
+from portal.web.queries import agent_filters, page_request
 
 
 def _agent_or_404(agent_id: int) -> AgentProfile:
@@ -26,16 +27,19 @@ def _agent_or_404(agent_id: int) -> AgentProfile:
     return agent
 
 
-def _agent_page(agent_id: int, tab: str = "invoices") -> str:
-    return url_for("dashboard.agent_detail", agent_id=agent_id, **({"tab": tab} if tab != "invoices" else {}))
+def _agent_page(agent_id: int, tab: AgentTab = DEFAULT_TAB) -> str:
+    return url_for("dashboard.agent_detail", agent_id=agent_id, **({"tab": tab.name} if tab is not DEFAULT_TAB else {}))
 
 
 @bp.route("/agents")
 def agents():
-    filters = AgentFilters.parse(request.args)
-    page = PageRequest.parse(request.args.get("page"), current_app.config["AGENTS_PER_PAGE"])
+    filters = agent_filters(request.args)
+    page = page_request(request.args, current_app.config["AGENTS_PER_PAGE"])
     listing = data_access.agents_overview(page, filters)
-    return render_page("dashboard/agents.html", "dashboard/_agents_table.html", agents=listing, filters=filters)
+    return render_page(
+        "dashboard/agents.html", "dashboard/_agents_table.html", agents=listing, filters=filters,
+        statuses=AGENT_STATUSES,
+    )  # fmt: skip
 
 
 @bp.route("/agents/new", methods=["GET", "POST"])
@@ -60,19 +64,17 @@ def agent_new():
 
 @bp.route("/agents/<int:agent_id>")
 def agent_detail(agent_id: int):
+    """The agent's header and one of its tabs; htmx swaps the tab alone."""
     agent = _agent_or_404(agent_id)
-    tab = request.args.get("tab", "invoices")
-    tab = tab if tab in data_access.AGENT_TABS else "invoices"
-    kind = request.args.get("kind", "")
-    page = data_access.agent_tab(agent, tab, PageRequest.parse(request.args.get("page")), kind)
+    tab = TABS_BY_NAME.get(request.args.get("tab", ""), DEFAULT_TAB)
     return render_page(
         "dashboard/agent.html",
         "dashboard/_agent_tab.html",
         detail=data_access.agent_detail(agent),
         agent=agent,
+        tabs=AGENT_TABS,
         tab=tab,
-        kind=kind,
-        page=page,
+        page=tab.read(agent, page_request(request.args)),
     )
 
 
@@ -101,7 +103,7 @@ def agent_edit(agent_id: int):
 @bp.route("/agents/<int:agent_id>/status", methods=["GET", "POST"])
 def agent_status(agent_id: int):
     agent = _agent_or_404(agent_id)
-    target = AgentStatus.ACTIVE if agent.status == AgentStatus.SUSPENDED else AgentStatus.SUSPENDED
+    target = AgentStatus.SUSPENDED if agent.active else AgentStatus.ACTIVE
     form = ReasonForm()
 
     def done(result) -> str:
@@ -155,7 +157,7 @@ def wallet_adjust(agent_id: int):
         confirm(
             result, f"{agent.name}'s wallet was adjusted by {amount}.", f"This adjustment of {amount} was already made."
         )
-        return _agent_page(agent.id, "ledger")
+        return _agent_page(agent.id, LEDGER)
 
     return submit_form(
         form,

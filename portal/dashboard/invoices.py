@@ -9,14 +9,15 @@ from portal.dashboard.blueprint import bp
 from portal.dashboard.forms import InvoiceForm, PaymentForm, ReasonForm, RefundForm
 from portal.domain import errors
 from portal.domain.money import format_money
-from portal.repositories.invoices import InvoiceDetail, InvoiceFilters
-from portal.repositories.pages import PageRequest
+from portal.models.billing import INVOICE_STATUSES
+from portal.read.invoices import InvoiceDetail
 from portal.security.masking import last4
 from portal.services.invoicing import CreateInvoice, IssueInvoice, VoidInvoice
 from portal.services.money.commands import RecordPayment, RefundPayment
 from portal.web.commands import confirm, submit_action, submit_form
 from portal.web.forms import ActionForm, amount_from
 from portal.web.htmx import render_page
+from portal.web.queries import invoice_filters, page_request
 
 
 def _invoice_or_404(invoice_id: int) -> InvoiceDetail:
@@ -32,9 +33,12 @@ def _invoice_page(invoice_id: int) -> str:
 
 @bp.route("/invoices")
 def invoices():
-    filters = InvoiceFilters.parse(request.args)
-    listing = data_access.invoices(PageRequest.parse(request.args.get("page")), filters)
-    return render_page("dashboard/invoices.html", "dashboard/_invoices_table.html", invoices=listing, filters=filters)
+    filters = invoice_filters(request.args)
+    listing = data_access.invoices(page_request(request.args), filters)
+    return render_page(
+        "dashboard/invoices.html", "dashboard/_invoices_table.html", invoices=listing, filters=filters,
+        statuses=INVOICE_STATUSES,
+    )  # fmt: skip
 
 
 @bp.route("/invoices/new", methods=["GET", "POST"])

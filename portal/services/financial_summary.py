@@ -17,7 +17,7 @@ from portal.models import (
     Wallet,
     WalletTransaction,
 )
-from portal.repositories.summaries import FinancialSummary
+from portal.read.summaries import FinancialSummary
 
 BILLED_STATUSES = ("issued", "partially_paid", "paid")
 OPEN_STATUSES = ("issued", "partially_paid")
