@@ -18,6 +18,7 @@ test: $(VENV)/.test-deps
 	scripts/install-test-dependencies
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check portal tests e2e bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 # Mutation testing (not part of `make test`): mutmut mutates the files listed in [tool.mutmut] in pyproject.toml,

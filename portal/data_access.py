@@ -1,25 +1,33 @@
-"""Typed read helpers for the views: plain values, a fixed number of queries each."""
+"""Typed read helpers for the views: typed values in, frozen dataclasses out, a fixed number of queries each.
+
+The views parse the query string (``portal.web.queries``) and call one helper per thing they show; an API would
+call the same helpers. An agent's records are read through ``agent_*`` helpers, which take the agent itself, so
+nothing of another agent's can be asked for by mistake.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from portal.extensions import db
 from portal.models.base import utcnow
-from portal.repositories.agents import AgentFilters, AgentListItem, AgentProfile, AgentReadRepository
-from portal.repositories.appearance import Appearance, PortalAppearanceReadRepository
-from portal.repositories.audit import AuditFilters, AuditReadRepository, AuditRow
-from portal.repositories.commissions import CommissionReadRepository, CommissionRow
-from portal.repositories.invoices import InvoiceDetail, InvoiceFilters, InvoiceReadRepository, InvoiceRow
-from portal.repositories.ledger import LedgerEntry, WalletBalance, WalletLedgerReadRepository
-from portal.repositories.notifications import NotificationReadRepository, NotificationRow
-from portal.repositories.overview import DateRange, Overview, OverviewReadRepository
-from portal.repositories.pages import Page, PageRequest
-from portal.repositories.payments import PaymentReadRepository, PaymentRow
-from portal.repositories.payouts import PayoutReadRepository, PayoutRow
-from portal.repositories.summaries import AgentFinancialSummaryReadRepository, FinancialSummary
-from portal.repositories.users import LoginRecord, UserReadRepository, UserRow
+from portal.models.commission import CommissionKind, CommissionStatus
+from portal.models.ledger_rules import LedgerKind
+from portal.models.wallet import PayoutStatus
+from portal.read.agents import AgentFilters, AgentListItem, AgentProfile, AgentReadRepository
+from portal.read.appearance import Appearance, Logo, PortalAppearanceReadRepository
+from portal.read.audit import AuditFilters, AuditReadRepository, AuditRow
+from portal.read.commissions import CommissionReadRepository, CommissionRow
+from portal.read.invoices import InvoiceDetail, InvoiceFilters, InvoiceReadRepository, InvoiceRow
+from portal.read.ledger import LedgerEntry, WalletBalance, WalletLedgerReadRepository
+from portal.read.notifications import NotificationReadRepository, NotificationRow
+from portal.read.overview import DateRange, Overview, OverviewReadRepository
+from portal.read.pages import Page, PageRequest
+from portal.read.payments import PaymentReadRepository, PaymentRow
+from portal.read.payouts import PayoutReadRepository, PayoutRow
+from portal.read.summaries import AgentFinancialSummaryReadRepository, FinancialSummary
+from portal.read.users import LoginRecord, UserReadRepository, UserRow
 from portal.services.authentication import token_hash
 
 
@@ -44,30 +52,148 @@ class AgentDetail:
     logins: list[UserRow]
 
 
-AGENT_TABS = ("invoices", "payments", "ledger", "payouts", "commissions", "notifications", "audit")
+def today() -> date:
+    """Today in UTC, the calendar the figures are kept in."""
+    return utcnow().date()
+
+
+# Agents
 
 
 def agents_overview(page: PageRequest, filters: AgentFilters | None = None) -> Page[AgentListItem]:
     """The dashboard's agent list with each agent's summary."""
-    return AgentReadRepository(db.session).page(page, filters)
+    return AgentReadRepository(db.session()).page(page, filters)
 
 
 def agent_by_slug(slug: str) -> AgentProfile | None:
-    return AgentReadRepository(db.session).by_slug(slug)
+    """The agent at ``/portal/<slug>/``, or None."""
+    return AgentReadRepository(db.session()).by_slug(slug)
 
 
 def agent_by_id(agent_id: int) -> AgentProfile | None:
-    return AgentReadRepository(db.session).by_id(agent_id)
+    """One agent, or None."""
+    return AgentReadRepository(db.session()).by_id(agent_id)
 
 
-def appearance_for(agent: AgentProfile) -> Appearance:
-    """The agent's current branding, or the house default before the first save."""
-    current = PortalAppearanceReadRepository(db.session).current(agent.id)
-    return current or Appearance.default(agent.id, agent.name)
+def agent_detail(agent: AgentProfile) -> AgentDetail:
+    """The agent's branding, summary, wallet and log-ins."""
+    session = db.session()
+    return AgentDetail(
+        agent=agent,
+        appearance=appearance_for(agent),
+        summary=AgentFinancialSummaryReadRepository(session).for_agent(agent.id, agent.currency),
+        wallet=wallet_balance(agent),
+        logins=UserReadRepository(session).for_agent(agent.id),
+    )
+
+
+def wallet_balance(agent: AgentProfile) -> WalletBalance:
+    """The agent's wallet in its currency (zero before it exists)."""
+    return WalletLedgerReadRepository(db.session()).balance(agent.id, agent.currency)
+
+
+# An agent's records: the dashboard's agent tabs and the portal's lists
+
+
+def agent_invoices(agent: AgentProfile, page: PageRequest, filters: InvoiceFilters | None = None) -> Page[InvoiceRow]:
+    """The agent's invoices, newest first, narrowed by ``filters`` (whatever agent they name)."""
+    return InvoiceReadRepository(db.session()).page(page, replace(filters or InvoiceFilters(), agent_id=agent.id))
+
+
+def agent_payments(agent: AgentProfile, page: PageRequest) -> Page[PaymentRow]:
+    """The agent's payments, newest first."""
+    return PaymentReadRepository(db.session()).page_for_agent(agent.id, page)
+
+
+def agent_ledger(agent: AgentProfile, page: PageRequest, kind: LedgerKind | None = None) -> Page[LedgerEntry]:
+    """The agent's wallet movements, newest first; only those of ``kind`` when given."""
+    return WalletLedgerReadRepository(db.session()).page(agent.id, page, kind)
+
+
+def agent_payouts(agent: AgentProfile, page: PageRequest) -> Page[PayoutRow]:
+    """The agent's payout requests, newest first."""
+    return PayoutReadRepository(db.session()).page(page, agent_id=agent.id)
+
+
+def agent_commissions(agent: AgentProfile, page: PageRequest) -> Page[CommissionRow]:
+    """The agent's commissions and clawbacks, newest first."""
+    return CommissionReadRepository(db.session()).page(page, agent_id=agent.id)
+
+
+def agent_notifications(agent: AgentProfile, page: PageRequest) -> Page[NotificationRow]:
+    """The agent's notifications, newest first."""
+    return NotificationReadRepository(db.session()).page_for_agent(agent.id, page)
+
+
+def agent_audit(agent: AgentProfile, page: PageRequest) -> Page[AuditRow]:
+    """Changes to the agent and to everything that belongs to it."""
+    return AuditReadRepository(db.session()).for_agent(agent.id, page)
+
+
+# The dashboard
+
+
+def overview(period: DateRange, currency: str | None) -> Overview:
+    """The overview's KPIs over ``period``, and its daily series in ``currency``."""
+    return OverviewReadRepository(db.session()).overview(period, currency)
+
+
+def invoices(page: PageRequest, filters: InvoiceFilters) -> Page[InvoiceRow]:
+    """Invoices matching ``filters``, newest first."""
+    return InvoiceReadRepository(db.session()).page(page, filters)
+
+
+def invoice_detail(invoice_id: int) -> InvoiceDetail | None:
+    """The invoice page's invoice, payments and refunds, or None."""
+    return InvoiceReadRepository(db.session()).detail(invoice_id)
+
+
+def invoice_of_payment(payment_id: int) -> int | None:
+    """The invoice a payment was made on, or None."""
+    return PaymentReadRepository(db.session()).invoice_id_of(payment_id)
+
+
+def commissions(page: PageRequest, status: CommissionStatus) -> Page[CommissionRow]:
+    """Commissions (not clawbacks) in ``status``."""
+    return CommissionReadRepository(db.session()).page(page, status=status, kind=CommissionKind.COMMISSION)
+
+
+def payouts(page: PageRequest, status: PayoutStatus) -> Page[PayoutRow]:
+    """Payouts in ``status``; requested ones oldest first."""
+    return PayoutReadRepository(db.session()).page(page, status=status)
+
+
+def payout(payout_id: int) -> PayoutRow | None:
+    """One payout, or None."""
+    return PayoutReadRepository(db.session()).by_id(payout_id)
+
+
+def audit_events(page: PageRequest, filters: AuditFilters) -> Page[AuditRow]:
+    """Audit events matching ``filters``, newest first."""
+    return AuditReadRepository(db.session()).page(page, filters)
+
+
+def audit_entity_types() -> list[str]:
+    """Every kind of entity the audit trail holds."""
+    return AuditReadRepository(db.session()).entity_types()
+
+
+def staff_users(page: PageRequest) -> Page[UserRow]:
+    """Staff log-ins (not agents'), by e-mail address."""
+    return UserReadRepository(db.session()).staff_page(page)
+
+
+def user_by_id(user_id: int) -> UserRow | None:
+    """One log-in, or None."""
+    return UserReadRepository(db.session()).by_id(user_id)
+
+
+# The agent's portal
 
 
 def portal_home(agent: AgentProfile) -> PortalHome:
-    session = db.session
+    """The portal home's branding, summary and latest payments."""
+    session = db.session()
     return PortalHome(
         agent=agent,
         appearance=appearance_for(agent),
@@ -76,112 +202,38 @@ def portal_home(agent: AgentProfile) -> PortalHome:
     )
 
 
-def agent_detail(agent: AgentProfile) -> AgentDetail:
-    session = db.session
-    return AgentDetail(
-        agent=agent,
-        appearance=appearance_for(agent),
-        summary=AgentFinancialSummaryReadRepository(session).for_agent(agent.id, agent.currency),
-        wallet=WalletLedgerReadRepository(session).balance(agent.id, agent.currency),
-        logins=UserReadRepository(session).for_agent(agent.id),
-    )
-
-
-def agent_tab(agent: AgentProfile, tab: str, page: PageRequest, kind: str = "") -> Page:
-    """One page of one tab of the agent's dashboard page."""
-    session = db.session
-    if tab == "invoices":
-        return InvoiceReadRepository(session).page(page, InvoiceFilters(agent_id=agent.id))
-    if tab == "payments":
-        return PaymentReadRepository(session).page_for_agent(agent.id, page)
-    if tab == "ledger":
-        return WalletLedgerReadRepository(session).page(agent.id, page, kind)
-    if tab == "payouts":
-        return PayoutReadRepository(session).page(page, agent_id=agent.id)
-    if tab == "commissions":
-        return CommissionReadRepository(session).page(page, agent_id=agent.id)
-    if tab == "notifications":
-        return NotificationReadRepository(session).page_for_agent(agent.id, page)
-    return AuditReadRepository(session).for_agent(agent.id, page)
-
-
-def overview(period: DateRange, currency: str | None) -> Overview:
-    return OverviewReadRepository(db.session).overview(period, currency)
-
-
-def invoices(page: PageRequest, filters: InvoiceFilters) -> Page[InvoiceRow]:
-    return InvoiceReadRepository(db.session).page(page, filters)
-
-
-def invoice_detail(invoice_id: int) -> InvoiceDetail | None:
-    return InvoiceReadRepository(db.session).detail(invoice_id)
-
-
-def commissions(page: PageRequest, status: str = "pending") -> Page[CommissionRow]:
-    return CommissionReadRepository(db.session).page(page, status=status, kind="commission")
-
-
-def payouts(page: PageRequest, status: str) -> Page[PayoutRow]:
-    return PayoutReadRepository(db.session).page(page, status=status)
-
-
-def audit_events(page: PageRequest, filters: AuditFilters) -> Page[AuditRow]:
-    return AuditReadRepository(db.session).page(page, filters)
-
-
-def audit_entity_types() -> list[str]:
-    return AuditReadRepository(db.session).entity_types()
-
-
-def staff_users(page: PageRequest) -> Page[UserRow]:
-    return UserReadRepository(db.session).page(page)
-
-
-def user_by_id(user_id: int) -> UserRow | None:
-    return UserReadRepository(db.session).by_id(user_id)
-
-
-def ledger_entries(agent_id: int, page: PageRequest, kind: str = "") -> Page[LedgerEntry]:
-    return WalletLedgerReadRepository(db.session).page(agent_id, page, kind)
-
-
-def agent_notifications(agent_id: int, page: PageRequest) -> Page[NotificationRow]:
-    return NotificationReadRepository(db.session).page_for_agent(agent_id, page)
-
-
-def today() -> date:
-    return utcnow().date()
-
-
-def invoice_of_payment(payment_id: int) -> int | None:
-    return PaymentReadRepository(db.session).invoice_id_of(payment_id)
-
-
-def payout(payout_id: int) -> PayoutRow | None:
-    return PayoutReadRepository(db.session).by_id(payout_id)
-
-
 def portal_invoice(agent: AgentProfile, invoice_id: int) -> InvoiceDetail | None:
     """The invoice, when it is this agent's: another agent's invoice is simply not found."""
-    detail = InvoiceReadRepository(db.session).detail(invoice_id)
+    detail = InvoiceReadRepository(db.session()).detail(invoice_id)
     return detail if detail is not None and detail.invoice.agent_id == agent.id else None
 
 
 def unread_notifications(agent: AgentProfile) -> int:
-    return NotificationReadRepository(db.session).unread_count(agent.id)
-
-
-def appearance_history(agent: AgentProfile) -> list[Appearance]:
-    return PortalAppearanceReadRepository(db.session).history(agent.id)
-
-
-def logo(agent: AgentProfile, logo_id: int):
-    return PortalAppearanceReadRepository(db.session).logo(agent.id, logo_id)
+    """How many of the agent's notifications are unread."""
+    return NotificationReadRepository(db.session()).unread_count(agent.id)
 
 
 def credited_commissions_by_day(agent: AgentProfile, days: int) -> dict[date, int]:
-    return CommissionReadRepository(db.session).credited_by_day(agent.id, days)
+    """Commission credited per day over the last ``days`` days."""
+    return CommissionReadRepository(db.session()).credited_by_day(agent.id, days)
+
+
+def appearance_for(agent: AgentProfile) -> Appearance:
+    """The agent's current branding, or the house default before the first save."""
+    current = PortalAppearanceReadRepository(db.session()).current(agent.id)
+    return current or Appearance.default(agent.id, agent.name)
+
+
+def appearance_history(agent: AgentProfile) -> list[Appearance]:
+    """Every saved version of the agent's branding, newest first."""
+    return PortalAppearanceReadRepository(db.session()).history(agent.id)
+
+
+def logo(agent: AgentProfile, logo_id: int) -> Logo | None:
+    """One of the agent's logos; another agent's is not found."""
+    return PortalAppearanceReadRepository(db.session()).logo(agent.id, logo_id)
 
 
 def recent_logins(user_id: int, current_token: str | None) -> list[LoginRecord]:
-    return UserReadRepository(db.session).recent_logins(user_id, token_hash(current_token) if current_token else None)
+    """The log-in's latest sessions, the one holding ``current_token`` marked."""
+    return UserReadRepository(db.session()).recent_logins(user_id, token_hash(current_token) if current_token else None)

@@ -16,6 +16,8 @@ SECTIONS = (
     ("agent_portal.notifications", "Notifications"), ("agent_portal.appearance", "Appearance"),
     ("agent_portal.profile", "Profile"),
 )  # fmt: skip
+#: the section whose link carries the unread-notifications badge
+UNREAD_SECTION = "agent_portal.notifications"
 
 
 @bp.url_value_preprocessor
@@ -44,7 +46,8 @@ def _portal_frame() -> dict:
         return {}
     here = request.endpoint or ""
     nav = [
-        (url_for(endpoint), label, here == endpoint or here.startswith(endpoint + "_")) for endpoint, label in SECTIONS
+        (url_for(endpoint), label, here == endpoint or here.startswith(endpoint + "_"), endpoint == UNREAD_SECTION)
+        for endpoint, label in SECTIONS
     ]
     return {
         "appearance": data_access.appearance_for(agent),

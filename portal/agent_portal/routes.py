@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import Response, abort, current_app, g, render_template, request, url_for
@@ -13,10 +14,9 @@ from portal.agent_portal.forms import AppearanceForm, PasswordChangeForm, Payout
 from portal.domain.errors import DomainError
 from portal.domain.money import format_money
 from portal.extensions import limiter
+from portal.models.billing import INVOICE_STATUSES
 from portal.models.wallet import LEDGER_KINDS
-from portal.repositories.appearance import Appearance
-from portal.repositories.invoices import InvoiceFilters
-from portal.repositories.pages import PageRequest
+from portal.read.pages import PageRequest
 from portal.services.accounts import ChangePassword
 from portal.services.appearance import AppearanceDraft, RevertAppearance, SaveAppearance, check_appearance
 from portal.services.authentication import token_hash
@@ -26,15 +26,16 @@ from portal.services.notifications import MarkNotificationsRead
 from portal.web.branding import theme_stylesheet
 from portal.web.charts import bar_chart
 from portal.web.commands import confirm, submit_action, submit_form
-from portal.web.forms import ActionForm, amount_from
+from portal.web.forms import ActionForm, amount_from, text
 from portal.web.htmx import render_page, wants_fragment
+from portal.web.queries import choice, identifier, invoice_filters, page_request
 from portal.web.rate_limits import password_checks_refused_for_now
 
 CHART_DAYS = 90
 
 
 def _page() -> PageRequest:
-    return PageRequest.parse(request.args.get("page"))
+    return page_request(request.args)
 
 
 @bp.route("/")
@@ -45,7 +46,7 @@ def home():
     chart = bar_chart(
         "Commission credited per day", days, data_access.credited_commissions_by_day(agent, CHART_DAYS), agent.currency
     )
-    activity = data_access.ledger_entries(agent.id, PageRequest(1, 5))
+    activity = data_access.agent_ledger(agent, PageRequest(1, 5))
     return render_template("portal/home.html", home=data_access.portal_home(agent), chart=chart, activity=activity)
 
 
@@ -54,11 +55,9 @@ def theme():
     """The portal's colours as CSS custom properties; ``?primary=&accent=`` previews unsaved ones."""
     current = data_access.appearance_for(g.agent)
     if "primary" in request.args or "accent" in request.args:
-        current = Appearance(
-            current.agent_id, current.version, current.display_name, current.welcome_text,
-            request.args.get("primary", current.primary_color), request.args.get("accent", current.accent_color),
-            current.logo_id, current.created_at,
-        )  # fmt: skip
+        current = current.with_colours(
+            request.args.get("primary", current.primary_color), request.args.get("accent", current.accent_color)
+        )
     response = Response(theme_stylesheet(current), mimetype="text/css")
     response.headers["Cache-Control"] = "private, no-cache"
     response.add_etag()
@@ -70,20 +69,21 @@ def logo(logo_id: int):
     found = data_access.logo(g.agent, logo_id)
     if found is None:
         abort(404)
-    media_type, data, digest = found
-    response = Response(data, mimetype=media_type)
+    response = Response(found.data, mimetype=found.media_type)
     response.headers["Cache-Control"] = "private, max-age=86400, immutable"
     response.headers["Content-Disposition"] = "inline"
-    response.set_etag(digest)
+    response.set_etag(found.sha256)
     return response.make_conditional(request)
 
 
 @bp.route("/invoices")
 def invoices():
-    filters = InvoiceFilters.parse(request.args)
-    filters = InvoiceFilters(status=filters.status, agent_id=g.agent.id, search=filters.search)
-    listing = data_access.invoices(_page(), filters)
-    return render_page("portal/invoices.html", "portal/_invoices_table.html", invoices=listing, filters=filters)
+    filters = replace(invoice_filters(request.args), agent_id=None)
+    listing = data_access.agent_invoices(g.agent, _page(), filters)
+    return render_page(
+        "portal/invoices.html", "portal/_invoices_table.html", invoices=listing, filters=filters,
+        statuses=INVOICE_STATUSES,
+    )  # fmt: skip
 
 
 @bp.route("/invoices/<int:invoice_id>")
@@ -96,19 +96,17 @@ def invoice(invoice_id: int):
 
 @bp.route("/payments")
 def payments():
-    listing = data_access.agent_tab(g.agent, "payments", _page())
+    listing = data_access.agent_payments(g.agent, _page())
     return render_page("portal/payments.html", "portal/_payments_table.html", payments=listing)
 
 
 @bp.route("/wallet")
 def wallet():
-    kind = request.args.get("kind", "")
-    kind = kind if kind in LEDGER_KINDS else ""
-    entries = data_access.ledger_entries(g.agent.id, _page(), kind)
-    detail = data_access.agent_detail(g.agent)
+    kind = choice(request.args, "kind", LEDGER_KINDS)
+    entries = data_access.agent_ledger(g.agent, _page(), kind)
     return render_page(
         "portal/wallet.html", "portal/_ledger_table.html", entries=entries, kind=kind, kinds=LEDGER_KINDS,
-        wallet=detail.wallet,
+        wallet=data_access.wallet_balance(g.agent),
     )  # fmt: skip
 
 
@@ -126,11 +124,11 @@ def payouts():
     return submit_form(
         form,
         lambda: RequestPayout(
-            idempotency_key=form.idempotency_key.data, agent_id=agent.id,
+            idempotency_key=form.key, agent_id=agent.id,
             amount_minor=amount_from(form, "amount", agent.currency), currency=agent.currency,
         ),
-        done, "portal/payouts.html", payouts=data_access.agent_tab(agent, "payouts", _page()),
-        wallet=data_access.agent_detail(agent).wallet,
+        done, "portal/payouts.html", payouts=data_access.agent_payouts(agent, _page()),
+        wallet=data_access.wallet_balance(agent),
     )  # fmt: skip
 
 
@@ -146,14 +144,14 @@ def payout_cancel(payout_id: int):
 
     return submit_action(
         form,
-        lambda: CancelPayout(idempotency_key=form.idempotency_key.data, payout_id=payout_id, agent_id=g.agent.id),
+        lambda: CancelPayout(idempotency_key=form.key, payout_id=payout_id, agent_id=g.agent.id),
         done,
     )
 
 
 @bp.route("/notifications")
 def notifications():
-    listing = data_access.agent_notifications(g.agent.id, _page())
+    listing = data_access.agent_notifications(g.agent, _page())
     return render_page("portal/notifications.html", "portal/_notifications_list.html", notifications=listing)
 
 
@@ -167,14 +165,12 @@ def notifications_badge():
 def notifications_read():
     form = ActionForm()
     chosen = request.form.get("notification", "")
-    notification_id = int(chosen) if chosen.isdigit() and len(chosen) < 19 else None
+    notification_id = identifier(chosen)
     if chosen and notification_id is None:
         abort(404)
     return submit_action(
         form,
-        lambda: MarkNotificationsRead(
-            idempotency_key=form.idempotency_key.data, agent_id=g.agent.id, notification_id=notification_id
-        ),
+        lambda: MarkNotificationsRead(idempotency_key=form.key, agent_id=g.agent.id, notification_id=notification_id),
         lambda result: url_for("agent_portal.notifications"),
     )
 
@@ -201,9 +197,9 @@ def appearance():
     def command() -> SaveAppearance:
         upload = form.logo.data
         logo = clean_logo(upload.read()) if upload and upload.filename else None
-        draft = AppearanceDraft(form.display_name.data, form.welcome_text.data or "", form.primary_color.data,
-                                form.accent_color.data)  # fmt: skip
-        return SaveAppearance(idempotency_key=form.idempotency_key.data, agent_id=agent.id, draft=draft, logo=logo)
+        draft = AppearanceDraft(text(form.display_name), form.welcome_text.data or "", text(form.primary_color),
+                                text(form.accent_color))  # fmt: skip
+        return SaveAppearance(idempotency_key=form.key, agent_id=agent.id, draft=draft, logo=logo)
 
     def done(result) -> str:
         confirm(result, f"Your portal's appearance was saved (version {result.version}).",
@@ -213,7 +209,7 @@ def appearance():
     return submit_form(
         form, command, done, "portal/appearance.html", current=current,
         history=data_access.appearance_history(agent),
-        warnings=_colour_warnings(form.primary_color.data, form.accent_color.data),
+        warnings=_colour_warnings(text(form.primary_color), text(form.accent_color)),
     )  # fmt: skip
 
 
@@ -242,7 +238,7 @@ def appearance_revert(version: int):
         return url_for("agent_portal.appearance")
 
     return submit_action(
-        form, lambda: RevertAppearance(idempotency_key=form.idempotency_key.data, agent_id=g.agent.id, version=version),
+        form, lambda: RevertAppearance(idempotency_key=form.key, agent_id=g.agent.id, version=version),
         done,
     )  # fmt: skip
 
@@ -271,8 +267,8 @@ def profile():
     return submit_form(
         form,
         lambda: ChangePassword(
-            idempotency_key=form.idempotency_key.data, user_id=current_user.id, current=form.current.data,
-            new=form.new.data, keep_token_hash=token_hash(token) if token else None,
+            idempotency_key=form.key, user_id=current_user.id, current=text(form.current),
+            new=text(form.new), keep_token_hash=token_hash(token) if token else None,
         ),
         done, "portal/profile.html", logins=data_access.recent_logins(current_user.id, token),
     )  # fmt: skip

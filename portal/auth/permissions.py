@@ -13,7 +13,7 @@ from flask_login import current_user
 from portal import data_access
 from portal.extensions import login_manager
 from portal.models.user import STAFF_ROLES
-from portal.repositories.agents import AgentProfile
+from portal.read.agents import AgentProfile
 
 ALL_STAFF = frozenset(STAFF_ROLES)
 MONEY_STAFF = frozenset({"admin", "finance"})

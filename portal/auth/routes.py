@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Response, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth.blueprint import bp
@@ -11,7 +12,7 @@ from portal.auth.sessions import home_for
 from portal.extensions import db, limiter
 from portal.services.authentication import LoginContext, LoginRefused, log_in, log_out
 from portal.web.commands import units
-from portal.web.rate_limits import login_refused_for_now
+from portal.web.rate_limits import seconds_to_wait, with_retry_after
 from portal.web.redirects import safe_next
 
 
@@ -25,6 +26,14 @@ def _context() -> LoginContext:
 
 def _login_account() -> str:
     return "account:" + request.form.get("email", "").strip().lower()
+
+
+def login_refused_for_now(limit: RequestLimit) -> Response:
+    """The log-in form again, kept filled in, saying how long to wait (429 with Retry-After)."""
+    wait = seconds_to_wait(limit)
+    form = LoginForm()
+    form.form_errors.append(f"Too many log-in attempts. Wait {wait} seconds, then try again.")
+    return with_retry_after(make_response(render_template("auth/login.html", form=form), 429), wait)
 
 
 @bp.route("/")

@@ -11,19 +11,18 @@ from portal.dashboard.forms import SecretSettingForm, SettingForm, UserEditForm,
 from portal.extensions import db
 from portal.persistence.audit_chain import verify_chain
 from portal.persistence.audit_events import chain_key
-from portal.repositories.audit import AuditFilters
-from portal.repositories.pages import PageRequest
 from portal.security.secure_settings import CATALOG, secure_settings
 from portal.services.accounts import CreateStaffUser, UpdateStaffUser
 from portal.services.settings import ChangeSetting
 from portal.web.commands import confirm, submit_form, units
-from portal.web.forms import ActionForm
+from portal.web.forms import ActionForm, text
 from portal.web.htmx import redirect_after_post, render_page, wants_fragment
+from portal.web.queries import audit_filters, page_request
 
 
 @bp.route("/settings")
 def settings():
-    return render_template("dashboard/settings.html", views=secure_settings().views(db.session))
+    return render_template("dashboard/settings.html", views=secure_settings().views(db.session()))
 
 
 @bp.route("/settings/<name>", methods=["GET", "POST"])
@@ -34,7 +33,7 @@ def setting_edit(name: str):
     definition = CATALOG[name]
     form = SecretSettingForm() if definition.secret else SettingForm()
     if request.method == "GET" and not definition.secret:
-        form.value.data = service.view(db.session, name).display
+        form.value.data = service.view(db.session(), name).display
 
     def done(result) -> str:
         confirm(result, f"{definition.label} was saved.", f"{definition.label} had been saved already.")
@@ -42,8 +41,8 @@ def setting_edit(name: str):
 
     return submit_form(
         form,
-        lambda: ChangeSetting(idempotency_key=form.idempotency_key.data, setting=name, value=form.value.data),
-        done, "dashboard/setting_form.html", view=service.view(db.session, name),
+        lambda: ChangeSetting(idempotency_key=form.key, setting=name, value=form.value.data),
+        done, "dashboard/setting_form.html", view=service.view(db.session(), name),
     )  # fmt: skip
 
 
@@ -64,8 +63,8 @@ def setting_reveal(name: str):
 
 @bp.route("/audit")
 def audit():
-    filters = AuditFilters.parse(request.args)
-    events = data_access.audit_events(PageRequest.parse(request.args.get("page"), 50), filters)
+    filters = audit_filters(request.args)
+    events = data_access.audit_events(page_request(request.args, 50), filters)
     return render_page(
         "dashboard/audit.html", "dashboard/_audit_table.html", events=events, filters=filters,
         entity_types=data_access.audit_entity_types(),
@@ -77,7 +76,7 @@ def audit_verify():
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    report = verify_chain(db.session, chain_key())
+    report = verify_chain(db.session(), chain_key())
     if report.holds:
         flash(f"The audit chain holds: {report.checked} events verified.", "success")
     else:
@@ -87,7 +86,7 @@ def audit_verify():
 
 @bp.route("/users")
 def users():
-    listing = data_access.staff_users(PageRequest.parse(request.args.get("page")))
+    listing = data_access.staff_users(page_request(request.args))
     return render_template("dashboard/users.html", users=listing)
 
 
@@ -102,8 +101,8 @@ def user_new():
     return submit_form(
         form,
         lambda: CreateStaffUser(
-            idempotency_key=form.idempotency_key.data, email=form.email.data, full_name=form.full_name.data,
-            role=form.role.data, password=form.password.data,
+            idempotency_key=form.key, email=text(form.email), full_name=text(form.full_name),
+            role=text(form.role), password=text(form.password),
         ),
         done, "dashboard/user_form.html", user=None,
     )  # fmt: skip
@@ -112,7 +111,7 @@ def user_new():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int):
     user = data_access.user_by_id(user_id)
-    if user is None or user.role == "agent":
+    if user is None or not user.staff:
         abort(404)
     form = (
         UserEditForm(data={"role": user.role, "is_active": user.is_active})
@@ -127,7 +126,7 @@ def user_edit(user_id: int):
     return submit_form(
         form,
         lambda: UpdateStaffUser(
-            idempotency_key=form.idempotency_key.data, user_id=user_id, role=form.role.data,
+            idempotency_key=form.key, user_id=user_id, role=text(form.role),
             is_active=form.is_active.data, acting_user_id=current_user.id,
         ),
         done, "dashboard/user_form.html", user=user,

@@ -5,18 +5,19 @@ from __future__ import annotations
 from flask import abort, current_app, request, url_for
 
 from portal import data_access
+from portal.dashboard.agent_tabs import AGENT_TABS, DEFAULT_TAB, LEDGER, TABS_BY_NAME, AgentTab
 from portal.dashboard.blueprint import bp
 from portal.dashboard.forms import AdjustmentForm, AgentEditForm, AgentForm, AgentLoginForm, ReasonForm, percent_to_bps
 from portal.domain.money import format_money
-from portal.models.agent import AgentStatus
-from portal.repositories.agents import AgentFilters, AgentProfile
-from portal.repositories.pages import PageRequest
+from portal.models.agent import AGENT_STATUSES, AgentStatus
+from portal.read.agents import AgentProfile
 from portal.services.accounts import CreateAgentLogin
 from portal.services.agents import CreateAgent, SetAgentStatus, UpdateAgent
 from portal.services.money.commands import AdjustWallet
 from portal.web.commands import confirm, submit_form
-from portal.web.forms import amount_from
+from portal.web.forms import amount_from, text
 from portal.web.htmx import render_page
+from portal.web.queries import agent_filters, page_request
 
 
 def _agent_or_404(agent_id: int) -> AgentProfile:
@@ -26,16 +27,21 @@ def _agent_or_404(agent_id: int) -> AgentProfile:
     return agent
 
 
-def _agent_page(agent_id: int, tab: str = "invoices") -> str:
-    return url_for("dashboard.agent_detail", agent_id=agent_id, **({"tab": tab} if tab != "invoices" else {}))
+def _agent_page(agent_id: int, tab: AgentTab = DEFAULT_TAB) -> str:
+    if tab is DEFAULT_TAB:
+        return url_for("dashboard.agent_detail", agent_id=agent_id)
+    return url_for("dashboard.agent_detail", agent_id=agent_id, tab=tab.name)
 
 
 @bp.route("/agents")
 def agents():
-    filters = AgentFilters.parse(request.args)
-    page = PageRequest.parse(request.args.get("page"), current_app.config["AGENTS_PER_PAGE"])
+    filters = agent_filters(request.args)
+    page = page_request(request.args, current_app.config["AGENTS_PER_PAGE"])
     listing = data_access.agents_overview(page, filters)
-    return render_page("dashboard/agents.html", "dashboard/_agents_table.html", agents=listing, filters=filters)
+    return render_page(
+        "dashboard/agents.html", "dashboard/_agents_table.html", agents=listing, filters=filters,
+        statuses=AGENT_STATUSES,
+    )  # fmt: skip
 
 
 @bp.route("/agents/new", methods=["GET", "POST"])
@@ -50,9 +56,9 @@ def agent_new():
     return submit_form(
         form,
         lambda: CreateAgent(
-            idempotency_key=form.idempotency_key.data, slug=form.slug.data, agent_name=form.name.data,
-            email=form.email.data, commission_rate_bps=percent_to_bps(form.rate_percent.data),
-            currency=form.currency.data, phone=form.phone.data,
+            idempotency_key=form.key, slug=text(form.slug), agent_name=text(form.name),
+            email=text(form.email), commission_rate_bps=percent_to_bps(text(form.rate_percent)),
+            currency=text(form.currency), phone=text(form.phone),
         ),
         done, "dashboard/agent_form.html", agent=None,
     )  # fmt: skip
@@ -60,19 +66,17 @@ def agent_new():
 
 @bp.route("/agents/<int:agent_id>")
 def agent_detail(agent_id: int):
+    """The agent's header and one of its tabs; htmx swaps the tab alone."""
     agent = _agent_or_404(agent_id)
-    tab = request.args.get("tab", "invoices")
-    tab = tab if tab in data_access.AGENT_TABS else "invoices"
-    kind = request.args.get("kind", "")
-    page = data_access.agent_tab(agent, tab, PageRequest.parse(request.args.get("page")), kind)
+    tab = TABS_BY_NAME.get(request.args.get("tab", ""), DEFAULT_TAB)
     return render_page(
         "dashboard/agent.html",
         "dashboard/_agent_tab.html",
         detail=data_access.agent_detail(agent),
         agent=agent,
+        tabs=AGENT_TABS,
         tab=tab,
-        kind=kind,
-        page=page,
+        page=tab.read(agent, page_request(request.args)),
     )
 
 
@@ -91,8 +95,8 @@ def agent_edit(agent_id: int):
     return submit_form(
         form,
         lambda: UpdateAgent(
-            idempotency_key=form.idempotency_key.data, agent_id=agent.id, agent_name=form.name.data,
-            email=form.email.data, phone=form.phone.data, commission_rate_bps=percent_to_bps(form.rate_percent.data),
+            idempotency_key=form.key, agent_id=agent.id, agent_name=text(form.name),
+            email=text(form.email), phone=text(form.phone), commission_rate_bps=percent_to_bps(text(form.rate_percent)),
         ),
         done, "dashboard/agent_form.html", agent=agent,
     )  # fmt: skip
@@ -101,7 +105,7 @@ def agent_edit(agent_id: int):
 @bp.route("/agents/<int:agent_id>/status", methods=["GET", "POST"])
 def agent_status(agent_id: int):
     agent = _agent_or_404(agent_id)
-    target = AgentStatus.ACTIVE if agent.status == AgentStatus.SUSPENDED else AgentStatus.SUSPENDED
+    target = AgentStatus.SUSPENDED if agent.active else AgentStatus.ACTIVE
     form = ReasonForm()
 
     def done(result) -> str:
@@ -118,7 +122,7 @@ def agent_status(agent_id: int):
     return submit_form(
         form,
         lambda: SetAgentStatus(
-            idempotency_key=form.idempotency_key.data, agent_id=agent.id, status=target, reason=form.reason.data
+            idempotency_key=form.key, agent_id=agent.id, status=target, reason=text(form.reason)
         ),
         done, "dashboard/confirm.html", title=f"{action} {agent.name}?", consequence=consequence, submit=action,
         cancel=_agent_page(agent.id), danger=target == AgentStatus.SUSPENDED,
@@ -138,8 +142,8 @@ def agent_login(agent_id: int):
     return submit_form(
         form,
         lambda: CreateAgentLogin(
-            idempotency_key=form.idempotency_key.data, agent_id=agent.id, email=form.email.data,
-            full_name=form.full_name.data, password=form.password.data,
+            idempotency_key=form.key, agent_id=agent.id, email=text(form.email),
+            full_name=text(form.full_name), password=text(form.password),
         ),
         done, "dashboard/agent_login_form.html", agent=agent,
     )  # fmt: skip
@@ -155,14 +159,14 @@ def wallet_adjust(agent_id: int):
         confirm(
             result, f"{agent.name}'s wallet was adjusted by {amount}.", f"This adjustment of {amount} was already made."
         )
-        return _agent_page(agent.id, "ledger")
+        return _agent_page(agent.id, LEDGER)
 
     return submit_form(
         form,
         lambda: AdjustWallet(
-            idempotency_key=form.idempotency_key.data, agent_id=agent.id,
+            idempotency_key=form.key, agent_id=agent.id,
             amount_minor=amount_from(form, "amount", agent.currency, signed=True), currency=agent.currency,
-            reason=form.reason.data,
+            reason=text(form.reason),
         ),
         done, "dashboard/adjust_form.html", agent=agent,
     )  # fmt: skip

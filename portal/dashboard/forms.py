@@ -13,7 +13,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields import SelectChoice
+
+# types-WTForms lags behind WTForms 3.2, where choices are SelectChoice values.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from portal.models.billing import PaymentMethod

@@ -9,14 +9,15 @@ from portal.dashboard.blueprint import bp
 from portal.dashboard.forms import InvoiceForm, PaymentForm, ReasonForm, RefundForm
 from portal.domain import errors
 from portal.domain.money import format_money
-from portal.repositories.invoices import InvoiceDetail, InvoiceFilters
-from portal.repositories.pages import PageRequest
+from portal.models.billing import INVOICE_STATUSES
+from portal.read.invoices import InvoiceDetail
 from portal.security.masking import last4
 from portal.services.invoicing import CreateInvoice, IssueInvoice, VoidInvoice
 from portal.services.money.commands import RecordPayment, RefundPayment
 from portal.web.commands import confirm, submit_action, submit_form
-from portal.web.forms import ActionForm, amount_from
+from portal.web.forms import ActionForm, amount_from, text
 from portal.web.htmx import render_page
+from portal.web.queries import invoice_filters, page_request
 
 
 def _invoice_or_404(invoice_id: int) -> InvoiceDetail:
@@ -32,9 +33,12 @@ def _invoice_page(invoice_id: int) -> str:
 
 @bp.route("/invoices")
 def invoices():
-    filters = InvoiceFilters.parse(request.args)
-    listing = data_access.invoices(PageRequest.parse(request.args.get("page")), filters)
-    return render_page("dashboard/invoices.html", "dashboard/_invoices_table.html", invoices=listing, filters=filters)
+    filters = invoice_filters(request.args)
+    listing = data_access.invoices(page_request(request.args), filters)
+    return render_page(
+        "dashboard/invoices.html", "dashboard/_invoices_table.html", invoices=listing, filters=filters,
+        statuses=INVOICE_STATUSES,
+    )  # fmt: skip
 
 
 @bp.route("/invoices/new", methods=["GET", "POST"])
@@ -46,9 +50,9 @@ def invoice_new():
         if agent is None:
             raise errors.NotFound("There is no agent with that slug.", "agent")
         return CreateInvoice(
-            idempotency_key=form.idempotency_key.data, agent_id=agent.id, customer_name=form.customer_name.data,
+            idempotency_key=form.key, agent_id=agent.id, customer_name=text(form.customer_name),
             amount_minor=amount_from(form, "amount", agent.currency), currency=agent.currency,
-            due_date=form.due_date.data, customer_email=form.customer_email.data,
+            due_date=form.due_date.data, customer_email=text(form.customer_email),
             description=form.description.data or "",
         )  # fmt: skip
 
@@ -75,9 +79,7 @@ def invoice_issue(invoice_id: int):
         confirm(result, f"Invoice {result.number} was issued.", f"Invoice {result.number} had been issued already.")
         return _invoice_page(invoice_id)
 
-    return submit_action(
-        form, lambda: IssueInvoice(idempotency_key=form.idempotency_key.data, invoice_id=invoice_id), done
-    )
+    return submit_action(form, lambda: IssueInvoice(idempotency_key=form.key, invoice_id=invoice_id), done)
 
 
 @bp.route("/invoices/<int:invoice_id>/void", methods=["GET", "POST"])
@@ -91,7 +93,7 @@ def invoice_void(invoice_id: int):
 
     return submit_form(
         form,
-        lambda: VoidInvoice(idempotency_key=form.idempotency_key.data, invoice_id=invoice_id, reason=form.reason.data),
+        lambda: VoidInvoice(idempotency_key=form.key, invoice_id=invoice_id, reason=text(form.reason)),
         done, "dashboard/confirm.html", title=f"Void invoice {detail.invoice.number}?",
         consequence="A void invoice can no longer be paid and leaves the agent's invoiced and outstanding totals. "
         "This cannot be undone.",
@@ -114,9 +116,9 @@ def payment_record(invoice_id: int):
     return submit_form(
         form,
         lambda: RecordPayment(
-            idempotency_key=form.idempotency_key.data, invoice_id=invoice_id,
+            idempotency_key=form.key, invoice_id=invoice_id,
             amount_minor=amount_from(form, "amount", currency), currency=currency, method=form.method.data,
-            instrument_last4=last4(form.instrument.data), external_reference=form.reference.data,
+            instrument_last4=last4(text(form.instrument)), external_reference=text(form.reference),
         ),
         done, "dashboard/invoice.html", detail=detail,
     )  # fmt: skip
@@ -140,9 +142,9 @@ def payment_refund(payment_id: int):
     return submit_form(
         form,
         lambda: RefundPayment(
-            idempotency_key=form.idempotency_key.data, payment_id=payment_id,
+            idempotency_key=form.key, payment_id=payment_id,
             amount_minor=amount_from(form, "amount", payment.currency), currency=payment.currency,
-            reason=form.reason.data,
+            reason=text(form.reason),
         ),
         done, "dashboard/refund_form.html", detail=detail, payment=payment,
     )  # fmt: skip

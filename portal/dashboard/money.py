@@ -9,25 +9,32 @@ from portal.dashboard.blueprint import bp
 from portal.dashboard.forms import RejectForm
 from portal.domain.errors import DomainError
 from portal.domain.money import format_money
-from portal.models.wallet import PAYOUT_STATUSES, PayoutDecision
-from portal.repositories.pages import PageRequest
+from portal.models.commission import CommissionStatus
+from portal.models.wallet import PayoutDecision, PayoutStatus
 from portal.services.money.commands import ApproveCommission, DecidePayout, MarkPayoutPaid
 from portal.web.commands import confirm, run, submit_action, submit_form
-from portal.web.forms import ActionForm
+from portal.web.forms import ActionForm, text
 from portal.web.htmx import redirect_after_post, render_page
+from portal.web.queries import choice, identifiers, page_request
 from portal.web.redirects import back_on_this_site
 
 MAX_BULK = 100
+#: (status, label) of the commission list's tabs; the first opens by default
+COMMISSION_TABS = ((CommissionStatus.PENDING, "Pending"), (CommissionStatus.CREDITED, "Credited"))
+#: (status, label) of the payout queue's tabs; the first opens by default
+PAYOUT_TABS = (
+    (PayoutStatus.REQUESTED, "Waiting"), (PayoutStatus.APPROVED, "Approved"), (PayoutStatus.PAID, "Paid"),
+    (PayoutStatus.REJECTED, "Rejected"), (PayoutStatus.CANCELLED, "Cancelled"),
+)  # fmt: skip
 
 
 @bp.route("/commissions")
 def commissions():
-    status = request.args.get("status", "pending")
-    status = status if status in ("pending", "credited") else "pending"
-    listing = data_access.commissions(PageRequest.parse(request.args.get("page"), 50), status)
+    status = choice(request.args, "status", [shown for shown, _label in COMMISSION_TABS], COMMISSION_TABS[0][0])
+    listing = data_access.commissions(page_request(request.args, 50), status)
     return render_page(
         "dashboard/commissions.html", "dashboard/_commissions_table.html",
-        commissions=listing, status=status,
+        commissions=listing, status=status, tabs=COMMISSION_TABS,
     )  # fmt: skip
 
 
@@ -40,9 +47,7 @@ def commission_approve(commission_id: int):
         confirm(result, f"Commission #{commission_id}: {amount} credited to the agent's wallet.", "Already approved.")
         return back_on_this_site(url_for("dashboard.commissions"))
 
-    return submit_action(
-        form, lambda: ApproveCommission(idempotency_key=form.idempotency_key.data, commission_id=commission_id), done
-    )
+    return submit_action(form, lambda: ApproveCommission(idempotency_key=form.key, commission_id=commission_id), done)
 
 
 @bp.route("/commissions/approve-many", methods=["POST"])
@@ -51,8 +56,7 @@ def commissions_approve_many():
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    chosen = [int(value) for value in request.form.getlist("commission") if value.isdigit() and len(value) < 19]
-    chosen = chosen[:MAX_BULK]
+    chosen = identifiers(request.form.getlist("commission"), MAX_BULK)
     if not chosen:
         flash("Tick the commissions to approve first.", "info")
         return redirect_after_post(url_for("dashboard.commissions"))
@@ -60,9 +64,7 @@ def commissions_approve_many():
     for commission_id in chosen:
         try:
             result = run(
-                ApproveCommission(
-                    idempotency_key=f"bulk-{form.idempotency_key.data}-{commission_id}", commission_id=commission_id
-                )
+                ApproveCommission(idempotency_key=f"bulk-{form.key}-{commission_id}", commission_id=commission_id)
             )
         except DomainError as error:
             skipped.append(f"#{commission_id}: {error.message}")
@@ -76,15 +78,16 @@ def commissions_approve_many():
 
 @bp.route("/payouts")
 def payouts():
-    status = request.args.get("status", "requested")
-    status = status if status in PAYOUT_STATUSES else "requested"
-    listing = data_access.payouts(PageRequest.parse(request.args.get("page"), 50), status)
-    return render_page("dashboard/payouts.html", "dashboard/_payouts_table.html", payouts=listing, status=status)
+    status = choice(request.args, "status", [shown for shown, _label in PAYOUT_TABS], PAYOUT_TABS[0][0])
+    listing = data_access.payouts(page_request(request.args, 50), status)
+    return render_page(
+        "dashboard/payouts.html", "dashboard/_payouts_table.html", payouts=listing, status=status, tabs=PAYOUT_TABS
+    )
 
 
 def _payout_done(result) -> str:
     amount = format_money(result.amount_minor, result.currency)
-    done = "approved and debited" if result.status == "approved" else "marked paid"
+    done = "approved and debited" if result.status == PayoutStatus.APPROVED else "marked paid"
     confirm(result, f"Payout #{result.payout_id} of {amount} was {done}.", "Already done.")
     return back_on_this_site(url_for("dashboard.payouts"))
 
@@ -94,9 +97,7 @@ def payout_approve(payout_id: int):
     form = ActionForm()
     return submit_action(
         form,
-        lambda: DecidePayout(
-            idempotency_key=form.idempotency_key.data, payout_id=payout_id, decision=PayoutDecision.APPROVE
-        ),
+        lambda: DecidePayout(idempotency_key=form.key, payout_id=payout_id, decision=PayoutDecision.APPROVE),
         _payout_done,
     )
 
@@ -104,9 +105,7 @@ def payout_approve(payout_id: int):
 @bp.route("/payouts/<int:payout_id>/paid", methods=["POST"])
 def payout_paid(payout_id: int):
     form = ActionForm()
-    return submit_action(
-        form, lambda: MarkPayoutPaid(idempotency_key=form.idempotency_key.data, payout_id=payout_id), _payout_done
-    )
+    return submit_action(form, lambda: MarkPayoutPaid(idempotency_key=form.key, payout_id=payout_id), _payout_done)
 
 
 @bp.route("/payouts/<int:payout_id>/reject", methods=["GET", "POST"])
@@ -125,8 +124,8 @@ def payout_reject(payout_id: int):
     return submit_form(
         form,
         lambda: DecidePayout(
-            idempotency_key=form.idempotency_key.data, payout_id=payout_id, decision=PayoutDecision.REJECT,
-            reason=form.reason.data,
+            idempotency_key=form.key, payout_id=payout_id, decision=PayoutDecision.REJECT,
+            reason=text(form.reason),
         ),
         done, "dashboard/confirm.html", title=f"Reject payout #{payout_id}?",
         consequence="The held amount returns to the agent's available balance and the agent is told why.",

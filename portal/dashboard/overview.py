@@ -6,15 +6,15 @@ from flask import request
 
 from portal import data_access
 from portal.dashboard.blueprint import bp
-from portal.repositories.overview import DateRange
 from portal.web.charts import bar_chart
 from portal.web.htmx import render_page
+from portal.web.queries import currency, date_range
 
 
 @bp.route("/")
 def overview():
-    period = DateRange.parse(request.args, data_access.today())
-    figures = data_access.overview(period, request.args.get("currency"))
+    period = date_range(request.args, data_access.today())
+    figures = data_access.overview(period, currency(request.args))
     charts = []
     if figures.currency:
         days = period.days()

@@ -18,6 +18,9 @@ class AgentStatus(StrEnum):
 
 
 AGENT_STATUSES = tuple(AgentStatus)
+#: the house colours of a portal before its agent chooses any
+DEFAULT_PRIMARY = "#1f4e79"
+DEFAULT_ACCENT = "#c8553d"
 MAX_RATE_BPS = 10_000
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 

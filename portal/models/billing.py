@@ -29,6 +29,11 @@ class InvoiceStatus(StrEnum):
     VOID = "void"
 
     @property
+    def issuable(self) -> bool:
+        """Only a draft is issued."""
+        return self is InvoiceStatus.DRAFT
+
+    @property
     def payable(self) -> bool:
         """Only an issued invoice, or one paid in part, takes payments."""
         return self in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
@@ -64,6 +69,11 @@ class PaymentStatus(StrEnum):
     SUCCEEDED = "succeeded"
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
+
+    @property
+    def refundable(self) -> bool:
+        """Something of the payment is left to refund."""
+        return self is not PaymentStatus.REFUNDED
 
     @classmethod
     def after_refunds(cls, refunded_minor: int, amount_minor: int) -> PaymentStatus:
@@ -137,7 +147,7 @@ class Invoice(TimestampMixin, Base):
 
     def issue(self, now: datetime) -> None:
         """Send a draft to the customer: from now on it is owed and can be paid."""
-        if self.status != InvoiceStatus.DRAFT:
+        if not InvoiceStatus(self.status).issuable:
             raise errors.InvoiceStateConflict(
                 f"Invoice {self.number} is {InvoiceStatus(self.status).label}: only drafts can be issued."
             )
@@ -228,7 +238,7 @@ class Payment(Base):
 
     def refund(self, amount_minor: int, currency: str) -> None:
         """Give back part or all of what is left of the payment."""
-        if self.status == PaymentStatus.REFUNDED:
+        if not PaymentStatus(self.status).refundable:
             raise errors.PaymentNotRefundable(f"Payment #{self.id} has already been refunded in full.")
         require_currency(currency, self.currency, f"Payment #{self.id}")
         left = self.refundable_minor

@@ -17,6 +17,11 @@ class CommissionKind(StrEnum):
     COMMISSION = "commission"
     CLAWBACK = "clawback"
 
+    @property
+    def approvable(self) -> bool:
+        """Commissions are approved; clawbacks are applied with the commission they reduce."""
+        return self is CommissionKind.COMMISSION
+
 
 class CommissionStatus(StrEnum):
     PENDING = "pending"
@@ -27,6 +32,11 @@ class CommissionStatus(StrEnum):
     def awaiting_credit(self) -> bool:
         """Earned but not in the wallet yet."""
         return self in (CommissionStatus.PENDING, CommissionStatus.APPROVED)
+
+    @property
+    def approvable(self) -> bool:
+        """Waiting for approval: neither approved nor credited yet."""
+        return self is CommissionStatus.PENDING
 
 
 COMMISSION_KINDS = tuple(CommissionKind)
@@ -108,9 +118,9 @@ class Commission(Base):
         )  # fmt: skip
 
     def check_approvable(self) -> None:
-        if self.kind == CommissionKind.CLAWBACK:
+        if not CommissionKind(self.kind).approvable:
             raise errors.CommissionNotApprovable("Clawbacks are applied together with the commission they reduce.")
-        if self.status != CommissionStatus.PENDING:
+        if not CommissionStatus(self.status).approvable:
             raise errors.CommissionNotApprovable(f"Commission #{self.id} is already {self.status}.")
 
     def credit(self, actor: str, now: datetime) -> None:

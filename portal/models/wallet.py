@@ -26,6 +26,16 @@ class PayoutStatus(StrEnum):
     def label(self) -> str:
         return self.value
 
+    @property
+    def decidable(self) -> bool:
+        """Staff approve or reject a payout, and its agent cancels it, only while it is requested."""
+        return self is PayoutStatus.REQUESTED
+
+    @property
+    def awaiting_transfer(self) -> bool:
+        """Approved and debited: the bank transfer is still to be marked paid."""
+        return self is PayoutStatus.APPROVED
+
 
 class PayoutDecision(StrEnum):
     """What staff (approve, reject) or the agent (cancel) decide about a requested payout."""
@@ -33,6 +43,14 @@ class PayoutDecision(StrEnum):
     APPROVE = "approved"
     REJECT = "rejected"
     CANCEL = "cancelled"
+
+
+class LedgerSource(StrEnum):
+    """What caused a ledger entry; ``source_id`` is that row's id."""
+
+    COMMISSION = "commission"
+    PAYOUT = "payout"
+    ADJUSTMENT = "adjustment"
 
 
 LEDGER_KINDS = tuple(LedgerKind)
@@ -51,7 +69,7 @@ class Movement:
     available_delta_minor: int
     held_delta_minor: int
     idempotency_key: str
-    source_type: str
+    source_type: LedgerSource
     source_id: int | None
     reason: str | None = None
 
@@ -63,30 +81,34 @@ class Movement:
 
     @classmethod
     def credit(cls, commission_id: int, amount_minor: int) -> Movement:
-        return cls(LedgerKind.COMMISSION_CREDIT, amount_minor, 0, f"commission-credit:{commission_id}", "commission",
-                   commission_id)  # fmt: skip
+        return cls(LedgerKind.COMMISSION_CREDIT, amount_minor, 0, f"commission-credit:{commission_id}",
+                   LedgerSource.COMMISSION, commission_id)  # fmt: skip
 
     @classmethod
     def clawback(cls, commission_id: int, amount_minor: int) -> Movement:
-        return cls(LedgerKind.CLAWBACK, amount_minor, 0, f"clawback:{commission_id}", "commission", commission_id)
+        return cls(LedgerKind.CLAWBACK, amount_minor, 0, f"clawback:{commission_id}", LedgerSource.COMMISSION,
+                   commission_id)  # fmt: skip
 
     @classmethod
     def hold(cls, payout: Payout) -> Movement:
         amount = payout.amount_minor
-        return cls(LedgerKind.PAYOUT_HOLD, -amount, amount, f"payout-hold:{payout.id}", "payout", payout.id)
+        return cls(LedgerKind.PAYOUT_HOLD, -amount, amount, f"payout-hold:{payout.id}", LedgerSource.PAYOUT, payout.id)
 
     @classmethod
     def release(cls, payout: Payout) -> Movement:
         amount = payout.amount_minor
-        return cls(LedgerKind.PAYOUT_RELEASE, amount, -amount, f"payout-release:{payout.id}", "payout", payout.id)
+        return cls(LedgerKind.PAYOUT_RELEASE, amount, -amount, f"payout-release:{payout.id}", LedgerSource.PAYOUT,
+                   payout.id)  # fmt: skip
 
     @classmethod
     def debit(cls, payout: Payout) -> Movement:
-        return cls(LedgerKind.PAYOUT_DEBIT, 0, -payout.amount_minor, f"payout-debit:{payout.id}", "payout", payout.id)
+        return cls(LedgerKind.PAYOUT_DEBIT, 0, -payout.amount_minor, f"payout-debit:{payout.id}", LedgerSource.PAYOUT,
+                   payout.id)  # fmt: skip
 
     @classmethod
     def adjustment(cls, amount_minor: int, key: str, reason: str) -> Movement:
-        return cls(LedgerKind.ADJUSTMENT, amount_minor, 0, f"adjustment:{key}", "adjustment", None, reason)
+        return cls(LedgerKind.ADJUSTMENT, amount_minor, 0, f"adjustment:{key}", LedgerSource.ADJUSTMENT, None,
+                   reason)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -221,7 +243,7 @@ class Payout(Base):
 
     def check_pending(self, decision: PayoutDecision) -> None:
         """Only a requested payout can be decided or cancelled."""
-        if self.status != PayoutStatus.REQUESTED:
+        if not PayoutStatus(self.status).decidable:
             verb = "cancelled" if decision == PayoutDecision.CANCEL else "decided"
             raise errors.PayoutNotPending(f"Payout #{self.id} is {self.status}: only requested payouts can be {verb}.")
 
@@ -239,7 +261,7 @@ class Payout(Base):
 
     def mark_paid(self, now: datetime) -> None:
         """The bank transfer of an approved payout went out."""
-        if self.status != PayoutStatus.APPROVED:
+        if not PayoutStatus(self.status).awaiting_transfer:
             raise errors.PayoutNotPending(
                 f"Payout #{self.id} is {self.status}: only approved payouts can be marked paid."
             )

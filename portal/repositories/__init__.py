@@ -1,1 +1,1 @@
-"""Read-model repositories return plain dataclasses; write-model ones never commit."""
+"""Write repositories: the rows a unit of work changes. They never commit; pages read through ``portal.read``."""

@@ -1,8 +1,7 @@
-"""Notifications: written inside a unit of work, read as plain values for pages."""
+"""Notifications inside a unit of work: stored masked, their e-mails queued with them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,7 +12,6 @@ from portal.models.base import UTCDateTime, utcnow
 from portal.models.notification import Audience
 from portal.models.user import Role
 from portal.repositories.base import changed_rows
-from portal.repositories.pages import Page, PageRequest, paginate
 from portal.security.masking import mask_text
 
 STAFF_RECIPIENT_ROLES = (Role.ADMIN, Role.FINANCE)
@@ -99,46 +97,4 @@ class NotificationRepository:
                 )
             )
             is not None
-        )
-
-
-@dataclass(frozen=True)
-class NotificationRow:
-    id: int
-    kind: str
-    subject: str
-    body: str
-    link: str | None
-    created_at: datetime
-    read_at: datetime | None
-
-
-class NotificationReadRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def page_for_agent(self, agent_id: int, request: PageRequest, unread_only: bool = False) -> Page[NotificationRow]:
-        query = sa.select(
-            Notification.id,
-            Notification.kind,
-            Notification.subject,
-            Notification.body,
-            Notification.link,
-            Notification.created_at,
-            Notification.read_at,
-        ).where(Notification.agent_id == agent_id, Notification.audience == "agent")
-        if unread_only:
-            query = query.where(Notification.read_at.is_(None))
-        return paginate(
-            self.session, query.order_by(Notification.id.desc()), request, lambda row: NotificationRow(**row)
-        )
-
-    def unread_count(self, agent_id: int) -> int:
-        return (
-            self.session.scalar(
-                sa.select(sa.func.count(Notification.id)).where(
-                    Notification.agent_id == agent_id, Notification.read_at.is_(None)
-                )
-            )
-            or 0
         )

@@ -1,80 +1,13 @@
-"""Reading log-ins for the users page."""
+"""Log-ins and their sessions inside a unit of work."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from portal.models import Agent, LoginSession, User
 from portal.repositories.base import Repository, changed_rows
-from portal.repositories.pages import Page, PageRequest, paginate
-
-
-@dataclass(frozen=True)
-class UserRow:
-    id: int
-    email: str
-    full_name: str
-    role: str
-    is_active: bool
-    agent_name: str | None
-    last_login_at: datetime | None
-
-
-@dataclass(frozen=True)
-class LoginRecord:
-    created_at: datetime
-    ended_at: datetime | None
-    ip_address: str | None
-    user_agent: str | None
-    current: bool
-
-
-class UserReadRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def _select(self):
-        return sa.select(
-            User.id,
-            User.email,
-            User.full_name,
-            User.role,
-            User.is_active,
-            Agent.name.label("agent_name"),
-            User.last_login_at,
-        ).outerjoin(Agent, Agent.id == User.agent_id)
-
-    def page(self, request: PageRequest, staff_only: bool = True) -> Page[UserRow]:
-        query = self._select()
-        if staff_only:
-            query = query.where(User.role != "agent")
-        return paginate(self.session, query.order_by(User.email), request, lambda row: UserRow(**row))
-
-    def by_id(self, user_id: int) -> UserRow | None:
-        row = self.session.execute(self._select().where(User.id == user_id)).mappings().first()
-        return UserRow(**row) if row else None
-
-    def for_agent(self, agent_id: int) -> list[UserRow]:
-        rows = self.session.execute(self._select().where(User.agent_id == agent_id)).mappings()
-        return [UserRow(**row) for row in rows]
-
-    def recent_logins(self, user_id: int, current_token_hash: str | None, limit: int = 10) -> list[LoginRecord]:
-        rows = self.session.scalars(
-            sa.select(LoginSession)
-            .where(LoginSession.user_id == user_id)
-            .order_by(LoginSession.created_at.desc())
-            .limit(limit)
-        )
-        return [
-            LoginRecord(
-                row.created_at, row.ended_at, row.ip_address, row.user_agent, row.token_hash == current_token_hash
-            )
-            for row in rows
-        ]
 
 
 class UserRepository(Repository[User]):

@@ -73,7 +73,7 @@ class NewLogin(Command[UserChanged]):
 class CreateStaffUser(NewLogin):
     name = "create_user"
 
-    role: Role
+    role: str
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -99,7 +99,7 @@ class UpdateStaffUser(Command[UserChanged]):
     result_type = UserChanged
 
     user_id: int
-    role: Role
+    role: str
     is_active: bool
     acting_user_id: int
 

@@ -9,9 +9,8 @@ from portal.commands.base import Command, CommandResult, require_id, require_rea
 from portal.domain import errors
 from portal.domain.money import is_known_currency
 from portal.models import PortalAppearance
-from portal.models.agent import MAX_RATE_BPS, SLUG_PATTERN, Agent, AgentStatus
+from portal.models.agent import DEFAULT_ACCENT, DEFAULT_PRIMARY, MAX_RATE_BPS, SLUG_PATTERN, Agent, AgentStatus
 from portal.persistence.protocols import UnitOfWork
-from portal.repositories.appearance import DEFAULT_ACCENT, DEFAULT_PRIMARY
 
 _SLUG = re.compile(SLUG_PATTERN)
 MAX_NAME = 200

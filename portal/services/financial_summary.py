@@ -17,7 +17,8 @@ from portal.models import (
     Wallet,
     WalletTransaction,
 )
-from portal.repositories.summaries import SUMMARY_FIGURES, FinancialSummary
+from portal.read.summaries import FinancialSummary
+from portal.repositories.summaries import SUMMARY_FIGURES
 
 BILLED_STATUSES = ("issued", "partially_paid", "paid")
 OPEN_STATUSES = ("issued", "partially_paid")

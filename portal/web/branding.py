@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from portal.domain.colours import InvalidColour, parse_hex_colour, readable_text_on
-from portal.repositories.appearance import DEFAULT_ACCENT, DEFAULT_PRIMARY, Appearance
+from portal.models.agent import DEFAULT_ACCENT, DEFAULT_PRIMARY
+from portal.read.appearance import Appearance
 
 
 def _safe_colour(value: str, fallback: str) -> str:

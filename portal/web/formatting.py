@@ -11,6 +11,7 @@ from flask import Flask, g, has_request_context, request
 from markupsafe import Markup, escape
 
 from portal.domain.money import format_money as format_money_in
+from portal.web.queries import query_args, sort_args
 
 SUPPORTED_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR")
 DEFAULT_LOCALE = "en_US"
@@ -74,3 +75,5 @@ def install_template_filters(app: Flask) -> None:
     app.add_template_filter(mask_phone, "mask_phone")
     app.add_template_global(can, "can")
     app.add_template_global(new_idempotency_key, "new_idempotency_key")
+    app.add_template_global(query_args, "query_args")
+    app.add_template_global(sort_args, "sort_args")

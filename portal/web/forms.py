@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import Field, HiddenField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from portal.commands.base import new_idempotency_key
@@ -23,6 +23,16 @@ class IdempotentForm(FlaskForm):
         super().__init__(*args, **kwargs)
         if not self.is_submitted() and not self.idempotency_key.data:
             self.idempotency_key.data = new_idempotency_key()
+
+    @property
+    def key(self) -> str:
+        """The submission's idempotency key (empty when missing: the command refuses it)."""
+        return self.idempotency_key.data or ""
+
+
+def text(field: Field) -> str:
+    """What was typed in a text field, never None."""
+    return field.data or ""
 
 
 class ActionForm(IdempotentForm):

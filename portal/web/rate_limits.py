@@ -7,24 +7,14 @@ import time
 from flask import Response, g, make_response, render_template
 from flask_limiter import RequestLimit
 
-from portal.auth.forms import LoginForm
-
 
 def seconds_to_wait(limit: RequestLimit) -> int:
     return max(1, int(limit.reset_at - time.time()))
 
 
-def _with_retry_after(response: Response, wait: int) -> Response:
+def with_retry_after(response: Response, wait: int) -> Response:
     response.headers["Retry-After"] = str(wait)
     return response
-
-
-def login_refused_for_now(limit: RequestLimit) -> Response:
-    """The log-in form again, kept filled in, saying how long to wait (429 with Retry-After)."""
-    wait = seconds_to_wait(limit)
-    form = LoginForm()
-    form.form_errors.append(f"Too many log-in attempts. Wait {wait} seconds, then try again.")
-    return _with_retry_after(make_response(render_template("auth/login.html", form=form), 429), wait)
 
 
 def password_checks_refused_for_now(limit: RequestLimit) -> Response:
@@ -35,4 +25,4 @@ def password_checks_refused_for_now(limit: RequestLimit) -> Response:
         "errors/error.html", layout="base.html", code=429, title="Too many attempts", message=message,
         correlation_id=g.get("correlation_id"),
     )  # fmt: skip
-    return _with_retry_after(make_response(page, 429), wait)
+    return with_retry_after(make_response(page, 429), wait)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal.dashboard.agent_tabs import AGENT_TABS
 from portal.seed.scale import load_scale_data
 from tests.functional.dashboard_support import load_demo, log_in_as
 from tests.support.queries import count_queries
@@ -11,12 +12,8 @@ PAGES = (
     "/dashboard/agents",
     "/dashboard/agents?sort=collected&dir=desc",
     "/dashboard/agents/{agent_id}",
-    "/dashboard/agents/{agent_id}?tab=payments",
-    "/dashboard/agents/{agent_id}?tab=ledger",
-    "/dashboard/agents/{agent_id}?tab=payouts",
-    "/dashboard/agents/{agent_id}?tab=commissions",
-    "/dashboard/agents/{agent_id}?tab=notifications",
-    "/dashboard/agents/{agent_id}?tab=audit",
+    # every tab of the agent page, from the one table of tabs: a new tab is budgeted without editing this list
+    *(f"/dashboard/agents/{{agent_id}}?tab={tab.name}" for tab in AGENT_TABS),
     "/dashboard/invoices",
     "/dashboard/invoices/{invoice_id}",
     "/dashboard/commissions",

@@ -9,15 +9,16 @@ import sqlalchemy as sa
 
 from portal.models import Commission, Invoice, Notification, Payment, Setting, WalletTransaction
 from portal.persistence.unit_of_work import Actor, SessionUnitOfWork
-from portal.repositories.agents import AgentFilters, AgentReadRepository
-from portal.repositories.appearance import PortalAppearanceReadRepository
+from portal.read.agents import AgentFilters, AgentReadRepository
+from portal.read.appearance import PortalAppearanceReadRepository
+from portal.read.pages import PageRequest
+from portal.read.payments import PaymentReadRepository
+from portal.read.summaries import AgentFinancialSummaryReadRepository
 from portal.repositories.commissions import CommissionRepository
 from portal.repositories.invoices import InvoiceRepository
 from portal.repositories.notifications import NotificationRepository
-from portal.repositories.pages import PageRequest
-from portal.repositories.payments import PaymentReadRepository, PaymentRepository
+from portal.repositories.payments import PaymentRepository
 from portal.repositories.settings import SettingsRepository
-from portal.repositories.summaries import AgentFinancialSummaryReadRepository
 from portal.repositories.wallets import WalletRepository
 from portal.seed.demo import load_demo_data
 

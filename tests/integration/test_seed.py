@@ -16,7 +16,7 @@ from portal.models import (
 from portal.models.billing import INVOICE_STATUSES
 from portal.persistence.audit_chain import verify_chain
 from portal.persistence.audit_events import chain_key
-from portal.repositories.appearance import PortalAppearanceReadRepository
+from portal.read.appearance import PortalAppearanceReadRepository
 from portal.seed.demo import load_demo_data
 from portal.seed.scale import INVOICES_PER_AGENT, load_scale_data
 from portal.services.financial_summary import compute_summaries

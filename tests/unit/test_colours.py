@@ -1,7 +1,7 @@
 import pytest
 
 from portal.domain.colours import InvalidColour, contrast_ratio, parse_hex_colour, readable_text_on
-from portal.repositories.appearance import Appearance
+from portal.read.appearance import Appearance
 from portal.web.branding import theme_stylesheet
 
 

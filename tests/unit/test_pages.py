@@ -1,15 +1,4 @@
-import pytest
-
-from portal.repositories.pages import MAX_PER_PAGE, Page, PageRequest
-
-
-@pytest.mark.parametrize(("raw", "number"), [(None, 1), ("", 1), ("3", 3), ("-2", 1), ("0", 1), ("x", 1), (7, 7)])
-def test_page_numbers_are_clamped_not_errors(raw, number):
-    assert PageRequest.parse(raw).number == number
-
-
-def test_per_page_is_capped():
-    assert PageRequest.parse(1, per_page=10_000).per_page == MAX_PER_PAGE
+from portal.read.pages import MAX_PAGE_NUMBER, MAX_PER_PAGE, Page, PageRequest
 
 
 def test_page_arithmetic():
@@ -18,3 +7,7 @@ def test_page_arithmetic():
     assert (page.first_index, page.last_index) == (4, 6)
     empty = Page(items=[], number=1, per_page=25, total=0)
     assert (empty.pages, empty.has_next, empty.first_index) == (1, False, 0)
+
+
+def test_the_last_page_there_can_be_still_has_a_64_bit_offset():
+    assert PageRequest(MAX_PAGE_NUMBER, MAX_PER_PAGE).offset <= 2**63 - 1

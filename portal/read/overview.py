@@ -7,67 +7,42 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import FunctionElement
 
 from portal.models import AgentFinancialSummary, Commission, Payment, Payout, Refund
+from portal.models.wallet import PayoutStatus
+from portal.read.sql import utc_day
 
+#: the longest range the overview reads at once
 MAX_RANGE_DAYS = 366
-
-
-class utc_day(FunctionElement):
-    """The UTC calendar day of a timestamp, as ``YYYY-MM-DD`` text, on SQLite and PostgreSQL."""
-
-    type = sa.String()
-    inherit_cache = True
-
-
-@compiles(utc_day, "postgresql")
-def _utc_day_postgresql(element, compiler, **kw):
-    return f"to_char(timezone('UTC', {compiler.process(element.clauses, **kw)}), 'YYYY-MM-DD')"
-
-
-@compiles(utc_day, "sqlite")
-def _utc_day_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)})"
 
 
 @dataclass(frozen=True)
 class DateRange:
+    """Whole UTC days from ``start`` to ``end``, both included."""
+
     start: date
     end: date
 
-    @classmethod
-    def parse(cls, args, today: date) -> DateRange:
-        """``from``/``to`` from the query string; default the last 30 days; never backwards or over a year."""
-        try:
-            end = date.fromisoformat(args.get("to", "")) if args.get("to") else today
-        except ValueError:
-            end = today
-        try:
-            start = date.fromisoformat(args.get("from", "")) if args.get("from") else end - timedelta(days=29)
-        except ValueError:
-            start = end - timedelta(days=29)
-        if start > end:
-            start, end = end, start
-        start = max(start, end - timedelta(days=MAX_RANGE_DAYS - 1))
-        return cls(start, end)
-
     @property
     def lower(self) -> datetime:
+        """The first moment of the range."""
         return datetime.combine(self.start, time.min, UTC)
 
     @property
     def upper(self) -> datetime:
+        """The first moment after the range."""
         return datetime.combine(self.end + timedelta(days=1), time.min, UTC)
 
     def days(self) -> list[date]:
+        """Every day of the range, in order."""
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
 
 @dataclass
 class CurrencyFigures:
+    """The overview's KPIs in one currency."""
+
     currency: str
     collected_minor: int = 0
     outstanding_minor: int = 0
@@ -80,6 +55,8 @@ class CurrencyFigures:
 
 @dataclass
 class Overview:
+    """KPIs per currency, and the daily series of the chosen currency."""
+
     range: DateRange
     figures: list[CurrencyFigures]
     currency: str | None
@@ -88,10 +65,13 @@ class Overview:
 
 
 class OverviewReadRepository:
+    """The overview's figures: a fixed number of aggregate queries whatever the data."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def overview(self, period: DateRange, currency: str | None) -> Overview:
+        """The figures over ``period``; the series in ``currency``, or in the currency that collected most."""
         figures: dict[str, CurrencyFigures] = {}
 
         def of(code: str) -> CurrencyFigures:
@@ -123,7 +103,7 @@ class OverviewReadRepository:
             row.wallets_available_minor, row.wallets_held_minor = int(available), int(held)
         for code, count, total in self.session.execute(
             sa.select(Payout.currency, sa.func.count(), sa.func.sum(Payout.amount_minor))
-            .where(Payout.status == "requested")
+            .where(Payout.status == PayoutStatus.REQUESTED)
             .group_by(Payout.currency)
         ):
             of(code).payouts_waiting, of(code).payouts_waiting_minor = int(count), int(total)

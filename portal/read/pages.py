@@ -1,4 +1,4 @@
-"""A page of a long list."""
+"""A page of a long list, and the one way a read repository cuts one."""
 
 from __future__ import annotations
 
@@ -7,33 +7,32 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import sqlalchemy as sa
+
 T = TypeVar("T")
 
 MAX_PER_PAGE = 100
+#: the highest page number whose offset still fits a 64-bit integer, whatever the page size
+MAX_PAGE_NUMBER = (2**63 - 1) // MAX_PER_PAGE
 
 
 @dataclass(frozen=True)
 class PageRequest:
-    """Which page to show; out-of-range input is clamped, never an error."""
+    """Which page to show: ``number`` from 1 to ``MAX_PAGE_NUMBER``, ``per_page`` from 1 to ``MAX_PER_PAGE``."""
 
     number: int = 1
     per_page: int = 25
 
-    @classmethod
-    def parse(cls, number: str | int | None, per_page: int = 25) -> PageRequest:
-        try:
-            value = int(number or 1)
-        except (TypeError, ValueError):
-            value = 1
-        return cls(max(1, value), max(1, min(per_page, MAX_PER_PAGE)))
-
     @property
     def offset(self) -> int:
+        """How many rows come before this page."""
         return (self.number - 1) * self.per_page
 
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
+    """One page of rows, and where it sits in the whole list."""
+
     items: Sequence[T]
     number: int
     per_page: int
@@ -41,34 +40,32 @@ class Page(Generic[T]):
 
     @property
     def pages(self) -> int:
+        """How many pages the list has (at least one)."""
         return max(1, math.ceil(self.total / self.per_page))
 
     @property
     def has_previous(self) -> bool:
+        """Whether a page comes before this one."""
         return self.number > 1
 
     @property
     def has_next(self) -> bool:
+        """Whether a page comes after this one."""
         return self.number < self.pages
 
     @property
     def first_index(self) -> int:
+        """The 1-based position of the page's first row in the list (0 when empty)."""
         return (self.number - 1) * self.per_page + 1 if self.items else 0
 
     @property
     def last_index(self) -> int:
+        """The 1-based position of the page's last row in the list."""
         return (self.number - 1) * self.per_page + len(self.items)
 
 
 def paginate(session, query, request: PageRequest, make: Callable[[Any], T]) -> Page[T]:
     """One page of ``query`` (a select of labelled columns) and the total: two queries."""
-    import sqlalchemy as sa
-
     total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     rows = session.execute(query.limit(request.per_page).offset(request.offset)).mappings()
     return Page([make(row) for row in rows], request.number, request.per_page, total or 0)
-
-
-def escape_like(text: str) -> str:
-    """``text`` with LIKE's wildcards taken literally (escape character ``\\``)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,4 +1,4 @@
-"""Reading the audit trail, filtered, for the dashboard."""
+"""The audit trail as the dashboard reads it: filtered, newest first."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import AuditEvent
-from portal.repositories.pages import Page, PageRequest, paginate
+from portal.read.pages import Page, PageRequest, paginate
 
 
 @dataclass(frozen=True)
 class AuditRow:
+    """One audited change: who, what, the values before and after, and the request it came from."""
+
     seq: int
     occurred_at: datetime
     actor: str
@@ -28,15 +30,10 @@ class AuditRow:
     request_ip: str | None
 
 
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True)
 class AuditFilters:
+    """What the audit trail is narrowed to; empty values narrow nothing. ``until`` is included."""
+
     entity_type: str = ""
     entity_id: str = ""
     actor: str = ""
@@ -45,55 +42,20 @@ class AuditFilters:
     since: date | None = None
     until: date | None = None
 
-    @classmethod
-    def parse(cls, args) -> AuditFilters:
-        def text(name: str) -> str:
-            return args.get(name, "").strip()[:128]
 
-        return cls(
-            entity_type=text("entity_type"),
-            entity_id=text("entity_id"),
-            actor=text("actor"),
-            action=text("action"),
-            correlation_id=text("correlation_id"),
-            since=_day(args.get("since", "")),
-            until=_day(args.get("until", "")),
-        )
-
-    def query_args(self, **changes) -> dict:
-        values = {
-            "entity_type": self.entity_type,
-            "entity_id": self.entity_id,
-            "actor": self.actor,
-            "action": self.action,
-            "correlation_id": self.correlation_id,
-            "since": self.since.isoformat() if self.since else "",
-            "until": self.until.isoformat() if self.until else "",
-            **changes,
-        }
-        return {key: value for key, value in values.items() if value}
+_COLUMNS = tuple(getattr(AuditEvent, name) for name in AuditRow.__dataclass_fields__)
 
 
 class AuditReadRepository:
+    """Pages of audit events, for the audit trail and an agent's audit tab."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def page(self, request: PageRequest, filters: AuditFilters) -> Page[AuditRow]:
+        """Events matching ``filters``, newest first."""
         event = AuditEvent
-        query = sa.select(
-            event.seq,
-            event.occurred_at,
-            event.actor,
-            event.action,
-            event.entity_type,
-            event.entity_id,
-            event.before,
-            event.after,
-            event.reason,
-            event.command,
-            event.correlation_id,
-            event.request_ip,
-        )
+        query = sa.select(*_COLUMNS)
         for column, value in (
             (event.entity_type, filters.entity_type),
             (event.entity_id, filters.entity_id),
@@ -117,8 +79,9 @@ class AuditReadRepository:
             event.after["agent_id"].as_integer() == agent_id,
             event.before["agent_id"].as_integer() == agent_id,
         )
-        query = sa.select(*(getattr(event, name) for name in AuditRow.__dataclass_fields__)).where(belongs)
+        query = sa.select(*_COLUMNS).where(belongs)
         return paginate(self.session, query.order_by(event.seq.desc()), request, lambda row: AuditRow(**row))
 
     def entity_types(self) -> list[str]:
+        """Every kind of entity the trail holds, for the filter's choices."""
         return list(self.session.scalars(sa.select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)))

@@ -1,4 +1,4 @@
-"""Reading a wallet's ledger: every movement and what caused it."""
+"""A wallet as its agent and staff read it: the balances, and every movement with what caused it."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Wallet, WalletTransaction
-from portal.models.wallet import LEDGER_KINDS
-from portal.repositories.pages import Page, PageRequest, paginate
+from portal.models.ledger_rules import LedgerKind
+from portal.models.wallet import LedgerSource
+from portal.read.pages import Page, PageRequest, paginate
 
 
 @dataclass(frozen=True)
 class LedgerEntry:
+    """One movement of a wallet and the balances after it."""
+
     id: int
     kind: str
     currency: str
@@ -33,19 +36,34 @@ class LedgerEntry:
         """The change an agent sees: to the available balance, or to the held one when only that moved."""
         return self.available_delta_minor or self.held_delta_minor
 
+    @property
+    def payout_id(self) -> int | None:
+        """The payout that caused the movement, if a payout did."""
+        return self.source_id if self.source_type == LedgerSource.PAYOUT else None
+
+    @property
+    def commission_id(self) -> int | None:
+        """The commission (or clawback) that caused the movement, if one did."""
+        return self.source_id if self.source_type == LedgerSource.COMMISSION else None
+
 
 @dataclass(frozen=True)
 class WalletBalance:
+    """What a wallet holds now."""
+
     currency: str
     available_minor: int
     held_minor: int
 
 
 class WalletLedgerReadRepository:
+    """Balances and ledger pages of agents' wallets."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def balance(self, agent_id: int, currency: str) -> WalletBalance:
+        """The agent's balance in ``currency``; zero before its wallet exists."""
         row = self.session.execute(
             sa.select(Wallet.available_minor, Wallet.held_minor).where(
                 Wallet.agent_id == agent_id, Wallet.currency == currency
@@ -53,7 +71,8 @@ class WalletLedgerReadRepository:
         ).first()
         return WalletBalance(currency, row.available_minor, row.held_minor) if row else WalletBalance(currency, 0, 0)
 
-    def page(self, agent_id: int, request: PageRequest, kind: str = "") -> Page[LedgerEntry]:
+    def page(self, agent_id: int, request: PageRequest, kind: LedgerKind | None = None) -> Page[LedgerEntry]:
+        """The agent's movements, newest first; only those of ``kind`` when given."""
         table = WalletTransaction
         query = sa.select(
             table.id,
@@ -69,6 +88,6 @@ class WalletLedgerReadRepository:
             table.actor,
             table.created_at,
         ).where(table.agent_id == agent_id)
-        if kind in LEDGER_KINDS:
+        if kind is not None:
             query = query.where(table.kind == kind)
         return paginate(self.session, query.order_by(table.id.desc()), request, lambda row: LedgerEntry(**row))

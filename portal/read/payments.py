@@ -1,0 +1,70 @@
+"""An agent's payments as the portal and the dashboard list them, with their invoice numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portal.models import Invoice, Payment
+from portal.read.pages import Page, PageRequest
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """A payment and the invoice it was made on."""
+
+    id: int
+    invoice_id: int
+    invoice_number: str
+    amount_minor: int
+    refunded_minor: int
+    currency: str
+    method: str
+    instrument_last4: str | None
+    status: str
+    received_at: datetime
+
+
+class PaymentReadRepository:
+    """An agent's payments, newest first, with their invoice numbers."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _for_agent(self, agent_id: int):
+        return (
+            sa.select(
+                Payment.id,
+                Payment.invoice_id,
+                Invoice.number.label("invoice_number"),
+                Payment.amount_minor,
+                Payment.refunded_minor,
+                Payment.currency,
+                Payment.method,
+                Payment.instrument_last4,
+                Payment.status,
+                Payment.received_at,
+            )
+            .join(Invoice, Invoice.id == Payment.invoice_id)
+            .where(Payment.agent_id == agent_id)
+            .order_by(Payment.received_at.desc(), Payment.id.desc())
+        )
+
+    def recent_for_agent(self, agent_id: int, limit: int = 5) -> list[PaymentRow]:
+        """The agent's latest payments, for the portal's home."""
+        rows = self.session.execute(self._for_agent(agent_id).limit(limit)).mappings()
+        return [PaymentRow(**row) for row in rows]
+
+    def page_for_agent(self, agent_id: int, request: PageRequest) -> Page[PaymentRow]:
+        # Counted on the payment table alone: the join to the invoice adds nothing to the count.
+        """One page of the agent's payments: two queries."""
+        total = self.session.scalar(sa.select(sa.func.count(Payment.id)).where(Payment.agent_id == agent_id))
+        rows = self.session.execute(self._for_agent(agent_id).limit(request.per_page).offset(request.offset))
+        return Page([PaymentRow(**row) for row in rows.mappings()], request.number, request.per_page, total or 0)
+
+    def invoice_id_of(self, payment_id: int) -> int | None:
+        """The invoice a payment was made on, or None."""
+        return self.session.scalar(sa.select(Payment.invoice_id).where(Payment.id == payment_id))
