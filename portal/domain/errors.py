@@ -83,6 +83,20 @@ class PayoutNotPending(DomainError):
     http_status = 409
 
 
+class RepeatNeedsConfirmation(DomainError):
+    """The same money moved the same way minutes ago: a form sent again must be confirmed."""
+
+    http_status = 409
+    default_field = "confirm_repeat"
+
+
+class NegativeBalanceNeedsConfirmation(DomainError):
+    """An adjustment would take the available balance below zero: that must be confirmed."""
+
+    http_status = 409
+    default_field = "confirm_negative"
+
+
 class IdempotencyKeyInvalid(InputNotValid):
     pass
 

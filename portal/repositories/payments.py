@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import sqlalchemy as sa
+
 from portal.models import Payment, Refund
 from portal.persistence.audit_events import column_values, insert_audited
 from portal.repositories.base import Repository
@@ -20,3 +24,19 @@ class PaymentRepository(Repository[Payment]):
     def add_refund(self, refund: Refund) -> Refund:
         self.session.add(refund)
         return refund
+
+    def last_alike(self, invoice_id: int, amount_minor: int, since: datetime) -> datetime | None:
+        """When a payment of this amount was last received on the invoice, if since ``since``."""
+        return self.session.scalar(
+            sa.select(sa.func.max(Payment.received_at)).where(
+                Payment.invoice_id == invoice_id, Payment.amount_minor == amount_minor, Payment.received_at >= since
+            )
+        )
+
+    def last_refund_alike(self, payment_id: int, amount_minor: int, since: datetime) -> datetime | None:
+        """When a refund of this amount was last made on the payment, if since ``since``."""
+        return self.session.scalar(
+            sa.select(sa.func.max(Refund.created_at)).where(
+                Refund.payment_id == payment_id, Refund.amount_minor == amount_minor, Refund.created_at >= since
+            )
+        )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 
 from portal.models import Wallet, WalletTransaction
+from portal.models.ledger_rules import LedgerKind
 from portal.repositories.base import Repository
 
 
@@ -32,3 +35,15 @@ class WalletRepository(Repository[Wallet]):
     def append(self, entry: WalletTransaction) -> WalletTransaction:
         self.session.add(entry)
         return entry
+
+    def last_adjustment_alike(self, agent_id: int, amount_minor: int, since: datetime) -> datetime | None:
+        """When the agent's wallet was last adjusted by this amount, if since ``since``."""
+        entry = WalletTransaction
+        return self.session.scalar(
+            sa.select(sa.func.max(entry.created_at)).where(
+                entry.agent_id == agent_id,
+                entry.kind == LedgerKind.ADJUSTMENT,
+                entry.available_delta_minor == amount_minor,
+                entry.created_at >= since,
+            )
+        )

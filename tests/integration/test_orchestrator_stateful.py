@@ -177,7 +177,10 @@ def machine_for(world: MoneyWorld):
 
         @rule(amount=st.integers(min_value=-5_000, max_value=5_000).filter(bool))
         def adjust(self, amount):
-            self._call("adjust_wallet", agent_id=self.agent, amount_minor=amount, currency="EUR", reason="test")
+            self._call(
+                "adjust_wallet", agent_id=self.agent, amount_minor=amount, currency="EUR", reason="test",
+                confirm_negative=True,
+            )  # fmt: skip
             self.model.available += amount
 
         @precondition(lambda self: self.model.replays)

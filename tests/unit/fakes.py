@@ -103,6 +103,11 @@ class FakeInvoices(_FakeTable):
 
 class FakePayouts(_FakeTable):
     kind = "payout"
+
+    def last_alike(self, agent_id: int, amount_minor: int, since: datetime) -> datetime | None:
+        times = [p.requested_at for p in self._visible().values()
+                 if p.agent_id == agent_id and p.amount_minor == amount_minor and p.requested_at >= since]  # fmt: skip
+        return max(times, default=None)
     noun = "payout"
 
 
@@ -118,6 +123,17 @@ class FakePayments(_FakeTable):
         refund.id = next(self.store.ids)
         self.uow.pending["refund"][refund.id] = refund
         return refund
+
+    def last_alike(self, invoice_id: int, amount_minor: int, since: datetime) -> datetime | None:
+        times = [p.received_at for p in self._visible().values()
+                 if p.invoice_id == invoice_id and p.amount_minor == amount_minor and p.received_at >= since]  # fmt: skip
+        return max(times, default=None)
+
+    def last_refund_alike(self, payment_id: int, amount_minor: int, since: datetime) -> datetime | None:
+        refunds = {**self.store.rows["refund"], **self.uow.pending["refund"]}.values()
+        times = [r.created_at for r in refunds
+                 if r.payment_id == payment_id and r.amount_minor == amount_minor and r.created_at >= since]  # fmt: skip
+        return max(times, default=None)
 
 
 class FakeCommissions(_FakeTable):
@@ -172,6 +188,12 @@ class FakeWallets(_FakeTable):
         entry.id = next(self.store.ids)
         self.uow.pending["ledger"][entry.id] = entry
         return entry
+
+    def last_adjustment_alike(self, agent_id: int, amount_minor: int, since: datetime) -> datetime | None:
+        entries = {**self.store.rows["ledger"], **self.uow.pending["ledger"]}.values()
+        times = [e.created_at for e in entries if e.agent_id == agent_id and e.kind == "adjustment"
+                 and e.available_delta_minor == amount_minor and e.created_at >= since]  # fmt: skip
+        return max(times, default=None)
 
 
 class FakeSummaries:

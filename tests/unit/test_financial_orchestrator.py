@@ -303,9 +303,14 @@ def test_adjustments_need_a_reason_and_may_go_either_way(h):
     up = h.orchestrator.adjust_wallet(
         agent_id=h.agent.id, amount_minor=500, currency="EUR", reason="goodwill", idempotency_key="a"
     )
+    with pytest.raises(errors.NegativeBalanceNeedsConfirmation, match="balance at -€3.00, below zero"):
+        h.orchestrator.adjust_wallet(
+            agent_id=h.agent.id, amount_minor=-800, currency="EUR", reason="correction", idempotency_key="b"
+        )
     down = h.orchestrator.adjust_wallet(
-        agent_id=h.agent.id, amount_minor=-800, currency="EUR", reason="correction", idempotency_key="b"
-    )
+        agent_id=h.agent.id, amount_minor=-800, currency="EUR", reason="correction", idempotency_key="c",
+        confirm_negative=True,
+    )  # fmt: skip
     assert (up.wallet_available_minor, down.wallet_available_minor) == (500, -300)
     assert [e.reason for e in h.store.all("ledger")] == ["goodwill", "correction"]
 

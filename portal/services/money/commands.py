@@ -47,6 +47,8 @@ class RecordPayment(Command[PaymentRecorded]):
     method: str
     instrument_last4: str | None = None
     external_reference: str | None = None
+    #: The person confirmed that this repeats a payment of the same amount minutes ago on purpose.
+    confirm_repeat: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -71,6 +73,7 @@ class RefundPayment(Command[PaymentRefunded]):
     amount_minor: int
     currency: str
     reason: str
+    confirm_repeat: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -103,6 +106,7 @@ class RequestPayout(Command[PayoutRequested]):
     agent_id: int
     amount_minor: int
     currency: str
+    confirm_repeat: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -175,6 +179,9 @@ class AdjustWallet(Command[WalletAdjusted]):
     amount_minor: int
     currency: str
     reason: str
+    confirm_repeat: bool = False
+    #: The administrator confirmed that the available balance may go below zero.
+    confirm_negative: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -45,8 +45,16 @@ from portal.services.money.results import (
 )
 
 
+def _meant(fields: dict[str, Any]) -> dict[str, Any]:
+    return {"confirm_repeat": True, **fields}
+
+
 class FinancialOrchestrator:
-    """The only way money moves: payments, refunds, commissions, payouts, adjustments."""
+    """The only way money moves: payments, refunds, commissions, payouts, adjustments.
+
+    Its callers are programs that carry their own idempotency keys, so a repeat of the
+    same amount is taken as meant (``confirm_repeat``); the pages ask a person instead.
+    """
 
     def __init__(
         self,
@@ -73,11 +81,11 @@ class FinancialOrchestrator:
 
     def record_payment(self, *, instrument: str | None = None, **fields: Any) -> PaymentRecorded:
         """Money received against an invoice; only the instrument's last four digits are kept."""
-        return self._runner.run(commands.RecordPayment(instrument_last4=last4(instrument), **fields))
+        return self._runner.run(commands.RecordPayment(instrument_last4=last4(instrument), **_meant(fields)))
 
     def refund_payment(self, **fields: Any) -> PaymentRefunded:
         """Give money back on a payment; the commission is clawed back in proportion."""
-        return self._runner.run(commands.RefundPayment(**fields))
+        return self._runner.run(commands.RefundPayment(**_meant(fields)))
 
     def approve_commission(self, **fields: Any) -> CommissionApproved:
         """Credit a pending commission (net of any clawbacks waiting on it) to the wallet."""
@@ -85,7 +93,7 @@ class FinancialOrchestrator:
 
     def request_payout(self, **fields: Any) -> PayoutRequested:
         """Hold part of the available balance until staff decide."""
-        return self._runner.run(commands.RequestPayout(**fields))
+        return self._runner.run(commands.RequestPayout(**_meant(fields)))
 
     def approve_payout(self, **fields: Any) -> PayoutDecided:
         """Pay out a requested payout: the held money leaves the wallet."""
@@ -105,7 +113,7 @@ class FinancialOrchestrator:
 
     def adjust_wallet(self, **fields: Any) -> WalletAdjusted:
         """An administrator's correction of an available balance, up or down, with a reason."""
-        return self._runner.run(commands.AdjustWallet(**fields))
+        return self._runner.run(commands.AdjustWallet(**_meant(fields)))
 
     def approve_due_commissions(self, now: datetime | None = None, limit: int = 500) -> MaturityReport:
         """Approve every commission whose holding period has passed, each in its own unit of work."""

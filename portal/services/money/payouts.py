@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.domain import errors
-from portal.domain.money import require_currency
+from portal.domain.money import format_money, require_currency
 from portal.models import Payout, Wallet
 from portal.models.wallet import Movement, PayoutDecision, PayoutStatus
 from portal.persistence.protocols import UnitOfWork
@@ -11,6 +11,7 @@ from portal.security.secure_settings import setting_value
 from portal.services.money import notices
 from portal.services.money.commands import CancelPayout, DecidePayout, MarkPayoutPaid, RequestPayout
 from portal.services.money.ledger import post
+from portal.services.money.repeats import check_not_a_repeat, since
 from portal.services.money.results import PayoutDecided, PayoutRequested
 
 
@@ -20,6 +21,11 @@ def request_payout(uow: UnitOfWork, command: RequestPayout) -> PayoutRequested:
     require_currency(command.currency, agent.currency, "The wallet")
     wallet = uow.wallets.open(agent.id, command.currency, lock=True)
     wallet.check_payout(command.amount_minor, setting_value(uow.settings, "minimum_payout_minor"))
+    if not command.confirm_repeat:
+        check_not_a_repeat(
+            uow.payouts.last_alike(agent.id, command.amount_minor, since(uow.now)), uow.now,
+            f"A payout of {format_money(command.amount_minor, command.currency)} was requested", "request another?",
+        )  # fmt: skip
     uow.flush()
     payout = uow.payouts.add(
         Payout(
