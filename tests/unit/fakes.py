@@ -44,6 +44,12 @@ class FakeStore:
         self.locks: list[tuple[str, int, str]] = []
         #: (command, model) of every row read again after a wallet lock
         self.refreshes: list[tuple[str, str]] = []
+        #: (command, reason) of every unit of work begun
+        self.opened: list[tuple[str, str | None]] = []
+        #: (command, agent id, currency, last payment at, deltas) of every committed summary change
+        self.summary_changes: list[tuple[str, int, str, Any, dict[str, int]]] = []
+        #: (cutoff, limit) of every query for commissions due for approval
+        self.due_queries: list[tuple[datetime, int]] = []
 
     def all(self, kind: str) -> list[Any]:
         return list(self.rows[kind].values())
@@ -158,6 +164,7 @@ class FakeCommissions(_FakeTable):
         return [c for c in self._for_payment(payment_id, "clawback") if c.status == "pending"]
 
     def due_for_approval(self, cutoff, limit: int = 500):
+        self.store.due_queries.append((cutoff, limit))
         due = [
             c
             for c in self._visible().values()
@@ -201,10 +208,10 @@ class FakeSummaries:
         self.uow = uow
 
     def open(self, agent_id: int, currency: str) -> None:
-        self.uow.pending_summary.append((agent_id, {}))
+        self.uow.pending_summary.append((agent_id, currency, None, {}))
 
     def apply(self, agent_id: int, currency: str, last_payment_at=None, **deltas: int) -> None:
-        self.uow.pending_summary.append((agent_id, deltas))
+        self.uow.pending_summary.append((agent_id, currency, last_payment_at, deltas))
 
 
 class FakeNotifications(_FakeTable):
@@ -316,7 +323,8 @@ class FakeIdempotency:
         return self.uow.store.rows["idempotency"].get(key)
 
     def record(self, key: str, command: str, request_hash: str, actor: str, result: dict):
-        record = type("Record", (), {"key": key, "command": command, "request_hash": request_hash, "result": result})()
+        fields = {"key": key, "command": command, "request_hash": request_hash, "actor": actor, "result": result}
+        record = type("Record", (), fields)()
         self.uow.pending["idempotency"][key] = record
         return record
 
@@ -341,7 +349,7 @@ class FakeUnitOfWork:
         self.now = datetime(2026, 1, 1, tzinfo=UTC)
         self.events: list[tuple[str, str, str]] = []
         self.pending: dict[str, dict[Any, Any]] = defaultdict(dict)
-        self.pending_summary: list[tuple[int, dict[str, int]]] = []
+        self.pending_summary: list[tuple[int, str, Any, dict[str, int]]] = []
         self.committed = False
         self._stale_commits = stale_commits
         self.agents = FakeAgents(self)
@@ -359,6 +367,7 @@ class FakeUnitOfWork:
 
     def __enter__(self) -> FakeUnitOfWork:
         self.store.units += 1
+        self.store.opened.append((self.command, self.reason))
         return self
 
     def __exit__(self, *exc) -> None:
@@ -383,7 +392,8 @@ class FakeUnitOfWork:
             raise StaleDataError("the wallet's version changed (injected)")
         for kind, rows in self.pending.items():
             self.store.rows[kind].update(rows)
-        for agent_id, deltas in self.pending_summary:
+        for agent_id, currency, last_payment_at, deltas in self.pending_summary:
+            self.store.summary_changes.append((self.command, agent_id, currency, last_payment_at, deltas))
             for name, delta in deltas.items():
                 self.store.summaries[agent_id][name] += delta
         self.store.commits += 1
