@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.web.forms import PASSWORD_RULE, IdempotentForm
@@ -11,6 +11,7 @@ from portal.web.forms import PASSWORD_RULE, IdempotentForm
 
 class PayoutRequestForm(IdempotentForm):
     amount = StringField("Amount to pay out", validators=[DataRequired("Enter the amount to pay out.")])
+    confirm_repeat = BooleanField("Yes, request another payout of this amount")
 
 
 class AppearanceForm(IdempotentForm):

@@ -126,6 +126,7 @@ def payouts():
         lambda: RequestPayout(
             idempotency_key=form.key, agent_id=agent.id,
             amount_minor=amount_from(form, "amount", agent.currency), currency=agent.currency,
+            confirm_repeat=form.confirm_repeat.data,
         ),
         done, "portal/payouts.html", payouts=data_access.agent_payouts(agent, _page()),
         wallet=data_access.wallet_balance(agent),

@@ -49,6 +49,9 @@ class CommandResult:
 
 #: ``field(metadata=SECRET)``: a command field whose value never enters a stored fingerprint in clear.
 SECRET = MappingProxyType({"secret": True})
+#: ``field(metadata=PERMISSION)``: a person's go-ahead (to repeat, to go below zero), not part of what was asked:
+#: the same request sent again with it replays, never conflicts.
+PERMISSION = MappingProxyType({"permission": True})
 
 
 def _plain(value: Any) -> Any:
@@ -96,7 +99,7 @@ class Command(Generic[R]):
     def fingerprint(self, secret_key: bytes = b"") -> str:
         document: dict[str, Any] = {"command": self.name}
         for item in dataclasses.fields(self):
-            if item.name == "idempotency_key":
+            if item.name == "idempotency_key" or item.metadata.get("permission"):
                 continue
             value = _plain(getattr(self, item.name))
             if item.metadata.get("secret") and value is not None:

@@ -166,7 +166,8 @@ def wallet_adjust(agent_id: int):
         lambda: AdjustWallet(
             idempotency_key=form.key, agent_id=agent.id,
             amount_minor=amount_from(form, "amount", agent.currency, signed=True), currency=agent.currency,
-            reason=text(form.reason),
+            reason=text(form.reason), confirm_repeat=form.confirm_repeat.data,
+            confirm_negative=form.confirm_negative.data,
         ),
         done, "dashboard/adjust_form.html", agent=agent,
     )  # fmt: skip

@@ -92,11 +92,13 @@ class PaymentForm(IdempotentForm):
         description="Only the last four digits are kept.",
     )
     reference = StringField("Payment reference", validators=[Optional(), Length(max=120)])
+    confirm_repeat = BooleanField("Yes, record another payment of this amount")
 
 
 class RefundForm(IdempotentForm):
     amount = StringField("Amount to refund", validators=[DataRequired("Enter the amount to refund.")])
     reason = TextAreaField("Reason", validators=[DataRequired("Give a reason for the refund."), Length(max=500)])
+    confirm_repeat = BooleanField("Yes, refund this amount again")
 
 
 class AdjustmentForm(IdempotentForm):
@@ -104,6 +106,8 @@ class AdjustmentForm(IdempotentForm):
         "Adjustment", validators=[DataRequired("Enter the amount.")], description="Negative to debit, e.g. -12.50."
     )
     reason = TextAreaField("Reason", validators=[DataRequired("Give a reason for the adjustment."), Length(max=500)])
+    confirm_repeat = BooleanField("Yes, adjust by this amount again")
+    confirm_negative = BooleanField("Yes, take the available balance below zero")
 
 
 class RejectForm(IdempotentForm):

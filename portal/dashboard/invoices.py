@@ -119,6 +119,7 @@ def payment_record(invoice_id: int):
             idempotency_key=form.key, invoice_id=invoice_id,
             amount_minor=amount_from(form, "amount", currency), currency=currency, method=form.method.data,
             instrument_last4=last4(text(form.instrument)), external_reference=text(form.reference),
+            confirm_repeat=form.confirm_repeat.data,
         ),
         done, "dashboard/invoice.html", detail=detail,
     )  # fmt: skip
@@ -144,7 +145,7 @@ def payment_refund(payment_id: int):
         lambda: RefundPayment(
             idempotency_key=form.key, payment_id=payment_id,
             amount_minor=amount_from(form, "amount", payment.currency), currency=payment.currency,
-            reason=text(form.reason),
+            reason=text(form.reason), confirm_repeat=form.confirm_repeat.data,
         ),
         done, "dashboard/refund_form.html", detail=detail, payment=payment,
     )  # fmt: skip

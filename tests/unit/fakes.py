@@ -114,6 +114,7 @@ class FakePayouts(_FakeTable):
         times = [p.requested_at for p in self._visible().values()
                  if p.agent_id == agent_id and p.amount_minor == amount_minor and p.requested_at >= since]  # fmt: skip
         return max(times, default=None)
+
     noun = "payout"
 
 
@@ -131,14 +132,14 @@ class FakePayments(_FakeTable):
         return refund
 
     def last_alike(self, invoice_id: int, amount_minor: int, since: datetime) -> datetime | None:
-        times = [p.received_at for p in self._visible().values()
-                 if p.invoice_id == invoice_id and p.amount_minor == amount_minor and p.received_at >= since]  # fmt: skip
+        alike = [p for p in self._visible().values() if p.invoice_id == invoice_id and p.amount_minor == amount_minor]
+        times = [p.received_at for p in alike if p.received_at >= since]
         return max(times, default=None)
 
     def last_refund_alike(self, payment_id: int, amount_minor: int, since: datetime) -> datetime | None:
         refunds = {**self.store.rows["refund"], **self.uow.pending["refund"]}.values()
-        times = [r.created_at for r in refunds
-                 if r.payment_id == payment_id and r.amount_minor == amount_minor and r.created_at >= since]  # fmt: skip
+        alike = [r for r in refunds if r.payment_id == payment_id and r.amount_minor == amount_minor]
+        times = [r.created_at for r in alike if r.created_at >= since]
         return max(times, default=None)
 
 

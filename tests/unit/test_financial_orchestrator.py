@@ -254,7 +254,7 @@ def test_adjustments_need_a_reason_and_may_go_either_way(h):
     up = h.orchestrator.adjust_wallet(
         agent_id=h.agent.id, amount_minor=500, currency="EUR", reason="goodwill", idempotency_key="a"
     )
-    with pytest.raises(errors.NegativeBalanceNeedsConfirmation, match="balance at -€3.00, below zero"):
+    with pytest.raises(errors.NegativeBalanceNeedsConfirmation, match=r"balance at -€3\.00, below zero"):
         h.orchestrator.adjust_wallet(
             agent_id=h.agent.id, amount_minor=-800, currency="EUR", reason="correction", idempotency_key="b"
         )

@@ -545,9 +545,19 @@ def test_a_payout_whose_wallet_is_missing(h, command):
 
 
 def test_adjust_wallet_exactly(h):
-    result = h.orchestrator.adjust_wallet(
-        agent_id=h.agent.id, amount_minor=-300, currency="EUR", reason=" correction ", idempotency_key="adj-1"
+    with pytest.raises(errors.NegativeBalanceNeedsConfirmation) as refused:
+        h.orchestrator.adjust_wallet(
+            agent_id=h.agent.id, amount_minor=-300, currency="EUR", reason=" correction ", idempotency_key="adj-0"
+        )
+    assert refused.value.message == (
+        "This leaves A's available balance at -€3.00, below zero. Tick the box to confirm."
     )
+    assert refused.value.field == "confirm_negative" and h.store.all("ledger") == []
+    h.store.locks.clear()
+    result = h.orchestrator.adjust_wallet(
+        agent_id=h.agent.id, amount_minor=-300, currency="EUR", reason=" correction ", idempotency_key="adj-1",
+        confirm_negative=True,
+    )  # fmt: skip
     wallet = h.wallet()
     [ledger] = h.store.all("ledger")
     assert result == WalletAdjusted(
@@ -581,8 +591,9 @@ def test_adjust_wallet_refuses_amounts_that_are_not_whole_or_too_large(h, amount
 @pytest.mark.parametrize("amount", [10**13, -(10**13)])
 def test_adjust_wallet_takes_ten_to_the_thirteen(h, amount):
     result = h.orchestrator.adjust_wallet(
-        agent_id=h.agent.id, amount_minor=amount, currency="EUR", reason="r", idempotency_key="a"
-    )
+        agent_id=h.agent.id, amount_minor=amount, currency="EUR", reason="r", idempotency_key="a",
+        confirm_negative=True,
+    )  # fmt: skip
     assert result.wallet_available_minor == amount
 
 

@@ -8,9 +8,10 @@ the models and run inside the command's unit of work.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from portal.commands.base import (
+    PERMISSION,
     Command,
     require_id,
     require_nonzero_amount,
@@ -48,7 +49,7 @@ class RecordPayment(Command[PaymentRecorded]):
     instrument_last4: str | None = None
     external_reference: str | None = None
     #: The person confirmed that this repeats a payment of the same amount minutes ago on purpose.
-    confirm_repeat: bool = False
+    confirm_repeat: bool = field(default=False, metadata=PERMISSION)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -73,7 +74,7 @@ class RefundPayment(Command[PaymentRefunded]):
     amount_minor: int
     currency: str
     reason: str
-    confirm_repeat: bool = False
+    confirm_repeat: bool = field(default=False, metadata=PERMISSION)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -106,7 +107,7 @@ class RequestPayout(Command[PayoutRequested]):
     agent_id: int
     amount_minor: int
     currency: str
-    confirm_repeat: bool = False
+    confirm_repeat: bool = field(default=False, metadata=PERMISSION)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -179,9 +180,9 @@ class AdjustWallet(Command[WalletAdjusted]):
     amount_minor: int
     currency: str
     reason: str
-    confirm_repeat: bool = False
+    confirm_repeat: bool = field(default=False, metadata=PERMISSION)
     #: The administrator confirmed that the available balance may go below zero.
-    confirm_negative: bool = False
+    confirm_negative: bool = field(default=False, metadata=PERMISSION)
 
     def __post_init__(self) -> None:
         super().__post_init__()

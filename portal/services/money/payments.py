@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.domain import errors
+from portal.domain.money import format_money
 from portal.models import Commission, Payment, Refund
 from portal.models.billing import PaymentStatus
 from portal.models.commission import CommissionStatus
@@ -10,7 +11,6 @@ from portal.models.wallet import Movement
 from portal.persistence.protocols import UnitOfWork
 from portal.services.money import notices
 from portal.services.money.commands import RecordPayment, RefundPayment
-from portal.domain.money import format_money
 from portal.services.money.ledger import post
 from portal.services.money.repeats import check_not_a_repeat, since
 from portal.services.money.results import PaymentRecorded, PaymentRefunded
