@@ -86,6 +86,7 @@ def register_request_hooks(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from portal.web.correlation import install_correlation_id
+    from portal.web.input_guard import install_input_guard
     from portal.web.security_headers import install_security_headers
 
     hops = app.config["TRUSTED_PROXY_HOPS"]
@@ -94,6 +95,7 @@ def register_request_hooks(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     install_correlation_id(app)
     install_security_headers(app)
+    install_input_guard(app)
 
 
 def register_blueprints(app: Flask) -> None:

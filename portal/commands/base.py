@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from portal.domain import errors
+from portal.models.base import MAX_ROW_ID
 from portal.security.masking import mask_text
 
 MAX_AMOUNT_MINOR = 10**13
@@ -149,7 +150,7 @@ def require_reason(reason: Any) -> str:
 
 
 def require_id(value: Any, what: str) -> int:
-    """A database id: a positive integer that fits a 64-bit column, else ``what`` is not found."""
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**63:
+    """A database id: a positive integer that fits an id column, else ``what`` is not found."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_ROW_ID:
         raise errors.NotFound(f"There is no such {what}.")
     return value

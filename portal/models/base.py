@@ -18,6 +18,8 @@ NAMING_CONVENTION = {
 }
 
 CURRENCY_LENGTH = 3
+#: Row ids are 32-bit integer columns: no row has an id above this, so a larger one is simply not found.
+MAX_ROW_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:

@@ -37,6 +37,8 @@ class Page(Generic[T]):
     number: int
     per_page: int
     total: int
+    #: The page asked for when it lay past the end and the last page is shown instead.
+    asked_for: int | None = None
 
     @property
     def pages(self) -> int:
@@ -65,7 +67,15 @@ class Page(Generic[T]):
 
 
 def paginate(session, query, request: PageRequest, make: Callable[[Any], T]) -> Page[T]:
-    """One page of ``query`` (a select of labelled columns) and the total: two queries."""
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    """One page of ``query`` (a select of labelled columns) and the total: two queries.
+
+    A page past the end is not shown empty (as if the list were): the last page is
+    shown instead, saying which page was asked for.
+    """
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    asked_for = None
+    if total and request.offset >= total:
+        asked_for = request.number
+        request = PageRequest(math.ceil(total / request.per_page), request.per_page)
     rows = session.execute(query.limit(request.per_page).offset(request.offset)).mappings()
-    return Page([make(row) for row in rows], request.number, request.per_page, total or 0)
+    return Page([make(row) for row in rows], request.number, request.per_page, total, asked_for)

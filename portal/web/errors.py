@@ -100,7 +100,7 @@ def install_error_pages(app: Flask) -> None:
     def _refused(error: DomainError) -> ResponseReturnValue:
         _roll_back()
         status = error.http_status
-        title = "Unavailable" if status == 503 else HTTP_STATUS_TITLES.get(status, "Not possible")
+        title = {400: "Not accepted", 503: "Unavailable"}.get(status) or HTTP_STATUS_TITLES.get(status, "Not possible")
         return _render(status, title, error.message)
 
     @app.errorhandler(HTTPException)

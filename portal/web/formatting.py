@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_percent
+from babel.numbers import format_decimal, format_percent
 from flask import Flask, g, has_request_context, request
 from markupsafe import Markup, escape
 
@@ -46,6 +46,11 @@ def format_utc(value: datetime | None) -> str:
     return format_datetime(value.astimezone(UTC), "medium", tzinfo=UTC, locale=viewer_locale()) + " UTC"
 
 
+def format_number(value: int) -> str:
+    """``999999`` reads as ``999,999`` (in the viewer's locale)."""
+    return format_decimal(value, locale=viewer_locale())
+
+
 def format_day(value: date | None) -> str:
     if value is None:
         return "—"
@@ -69,6 +74,7 @@ def install_template_filters(app: Flask) -> None:
     app.add_template_filter(money_markup, "money")
     app.add_template_filter(format_utc, "utc")
     app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_number, "number")
     app.add_template_filter(format_rate, "rate")
     app.add_template_filter(humanize, "humanize")
     app.add_template_filter(mask_email, "mask_email")

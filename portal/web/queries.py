@@ -17,6 +17,7 @@ from functools import singledispatch
 from typing import TypeVar, overload
 
 from portal.models.agent import AGENT_STATUSES
+from portal.models.base import MAX_ROW_ID
 from portal.models.billing import INVOICE_STATUSES
 from portal.read.agents import AGENT_SORTS, AgentFilters
 from portal.read.audit import AuditFilters
@@ -28,7 +29,7 @@ Args = Mapping[str, str]
 
 MAX_SEARCH = 100
 MAX_TEXT = 128
-MAX_ID = 2**63 - 1
+MAX_ID = MAX_ROW_ID
 DEFAULT_DAYS = 30
 #: the days whose neighbours (a day after, a range before) are still dates
 FIRST_DAY = date.min + timedelta(days=MAX_RANGE_DAYS)
@@ -63,7 +64,7 @@ def choice(args: Args, name: str, choices: Sequence[S], default: S | None = None
 
 
 def identifier(value: str | None) -> int | None:
-    """A row id: ASCII digits from 1 to 2**63 - 1; anything else is None."""
+    """A row id: ASCII digits from 1 to the largest id a row can have; anything else is None."""
     if value is None or not _DIGITS.fullmatch(value) or len(value) > len(str(MAX_ID)):
         return None
     number = int(value)

@@ -87,8 +87,8 @@ def test_hostile_page_numbers_never_raise(raw):
     assert isinstance(page, PageRequest) and 1 <= page.number <= MAX_PAGE_NUMBER
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", 1), ("42", 42), (str(2**63 - 1), 2**63 - 1)])
-def test_ids_are_plain_ascii_numbers_within_64_bits(raw, expected):
+@pytest.mark.parametrize(("raw", "expected"), [("1", 1), ("42", 42), (str(2**31 - 1), 2**31 - 1), (str(2**31), None)])
+def test_ids_are_plain_ascii_numbers_an_id_column_can_hold(raw, expected):
     assert identifier(raw) == expected
 
 

@@ -24,7 +24,7 @@ def adjust_wallet(uow: UnitOfWork, command: AdjustWallet) -> WalletAdjusted:
             "adjust it again?",
         )  # fmt: skip
     after = wallet.available_minor + command.amount_minor
-    if after < 0 and not command.confirm_negative:
+    if command.amount_minor < 0 and after < 0 and not command.confirm_negative:
         raise errors.NegativeBalanceNeedsConfirmation(
             f"This leaves {agent.name}'s available balance at {format_money(after, command.currency)}, below zero. "
             "Tick the box to confirm."

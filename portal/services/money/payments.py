@@ -21,13 +21,13 @@ def record_payment(uow: UnitOfWork, command: RecordPayment) -> PaymentRecorded:
     if found is None:
         raise errors.NotFound("There is no such invoice.")
     invoice, agent = found
-    invoice.take_payment(command.amount_minor, command.currency)
     if not command.confirm_repeat:
         check_not_a_repeat(
             uow.payments.last_alike(invoice.id, command.amount_minor, since(uow.now)), uow.now,
             f"A payment of {format_money(command.amount_minor, command.currency)} was recorded on {invoice.number}",
             "record another?",
         )  # fmt: skip
+    invoice.take_payment(command.amount_minor, command.currency)
     # The invoice's version check first: a payment that lost a race on it stops before writing more.
     uow.flush()
     payment_id = uow.payments.insert(
@@ -61,13 +61,13 @@ def record_payment(uow: UnitOfWork, command: RecordPayment) -> PaymentRecorded:
 
 def refund_payment(uow: UnitOfWork, command: RefundPayment) -> PaymentRefunded:
     payment = uow.payments.require(command.payment_id)
-    payment.refund(command.amount_minor, command.currency)
     if not command.confirm_repeat:
         check_not_a_repeat(
             uow.payments.last_refund_alike(payment.id, command.amount_minor, since(uow.now)), uow.now,
             f"A refund of {format_money(command.amount_minor, command.currency)} was made on payment #{payment.id}",
             "refund as much again?",
         )  # fmt: skip
+    payment.refund(command.amount_minor, command.currency)
     invoice = uow.invoices.require(payment.invoice_id)
     invoice.take_refund(command.amount_minor)
     refund = uow.payments.add_refund(
