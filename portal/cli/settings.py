@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from portal.cli.running import cli_runner, cli_units
@@ -12,7 +13,8 @@ from portal.commands.base import new_idempotency_key
 from portal.domain.errors import DomainError
 from portal.extensions import db
 from portal.observability.correlation import bind_correlation_id
-from portal.security.secure_settings import CATALOG, definition_of, secure_settings
+from portal.security.key_providers import build_key_provider
+from portal.security.secure_settings import CATALOG, SecureSettings, definition_of, secure_settings
 from portal.services.settings import ChangeSetting
 
 
@@ -76,15 +78,28 @@ def settings_get(name: str, reveal: bool) -> None:
         raise _refused(error) from None
 
 
+PROVIDERS = click.Choice(["local", "vault"])
+
+
 @settings.command("rewrap")
-def settings_rewrap() -> None:
-    """Re-wrap every secret with the newest key version; safe while the portal runs."""
+@click.option("--from", "source", type=PROVIDERS, help="Move the secrets this provider sealed (with --to).")
+@click.option("--to", "target", type=PROVIDERS, help="The provider they move to (the one configured by default).")
+def settings_rewrap(source: str | None, target: str | None) -> None:
+    """Re-wrap every secret with the newest key version, or move secrets from one provider to another.
+
+    Safe while the portal runs. ``--from local --to vault`` needs both the local key
+    ring and Vault configured (LOCAL_KEYRING_PATH, VAULT_ADDR and its credentials).
+    """
+    if (source is None) != (target is None) or (source and source == target):
+        raise click.UsageError("give both --from and --to, naming two different providers")
+    config = current_app.config
     service = secure_settings()
+    if target is not None:
+        service = SecureSettings(build_key_provider({**config, "KEY_PROVIDER": target}, current_app.instance_path))
+    origin = build_key_provider({**config, "KEY_PROVIDER": source}, current_app.instance_path) if source else None
     try:
-        active = service.provider.active_version()
-        pending = sum(count for version, count in service.usage(db.session()).items() if version != active)
-        with click.progressbar(length=pending, label="Re-wrapping secrets") as bar:
-            report = service.rewrap_all(db.session(), cli_units(), progress=lambda _name: bar.update(1))
+        with click.progressbar(length=sum(service.usage(db.session()).values()), label="Re-wrapping secrets") as bar:
+            report = service.rewrap_all(db.session(), cli_units(), lambda _name: bar.update(1), source=origin)
     except DomainError as error:
         raise _refused(error) from None
     click.echo(f"re-wrapped {report.rewrapped}, left {report.skipped} changed meanwhile")

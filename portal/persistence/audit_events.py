@@ -98,6 +98,11 @@ def _snapshot_of(cls: type[Base], values: Mapping[Any, Any]) -> dict[str, Any]:
     return {key: _audited_value(cls, key, values[key]) for key in column_keys(cls)}
 
 
+def audited_values(cls: type[Base], values: Mapping[Any, Any]) -> dict[str, Any]:
+    """``values`` (of some of the model's columns) as the audit trail records them, to compare with an event."""
+    return {key: _audited_value(cls, key, value) for key, value in values.items()}
+
+
 def snapshot(obj: Base) -> dict[str, Any]:
     cls = type(obj)
     return {key: _audited_value(cls, key, getattr(obj, key)) for key in column_keys(cls)}

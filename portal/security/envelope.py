@@ -91,3 +91,9 @@ def rewrap(provider: KeyProvider, envelope: Envelope) -> Envelope:
     """The same value, its data key wrapped by the provider's newest key."""
     wrapped = provider.rewrap(WrappedKey(envelope.key_version, envelope.wrapped_key))
     return Envelope(wrapped.key_version, wrapped.blob, envelope.nonce, envelope.sealed)
+
+
+def move(source: KeyProvider, target: KeyProvider, envelope: Envelope) -> Envelope:
+    """The same value, its data key unwrapped by ``source`` and wrapped by ``target`` (the value is not opened)."""
+    wrapped = target.wrap(source.unwrap(WrappedKey(envelope.key_version, envelope.wrapped_key)))
+    return Envelope(wrapped.key_version, wrapped.blob, envelope.nonce, envelope.sealed)

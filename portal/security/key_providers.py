@@ -75,6 +75,24 @@ class KeyProvider(Protocol):
     def retire(self, key_version: str) -> None: ...
 
 
+#: Which provider's keys a key version names, by its prefix.
+PROVIDER_OF_PREFIX = {"local-": ("local", "the local key ring"), "transit-": ("vault", "Vault/OpenBao Transit")}
+
+
+def check_sealed_here(provider_name: str, prefix: str, key_version: str) -> None:
+    """Refuse, saying which provider sealed it, a key version this provider does not hold."""
+    if key_version.startswith(prefix):
+        return
+    kind, label = next(
+        (found for start, found in PROVIDER_OF_PREFIX.items() if key_version.startswith(start)),
+        ("another provider", "another key provider"),
+    )
+    raise SecretUnreadable(
+        f"This secret was sealed by {label} (key {key_version}), but the portal now uses {provider_name}. "
+        f"Move it with: flask --app wsgi settings rewrap --from {kind} --to {provider_name}"
+    )
+
+
 def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=DATA_KEY_BYTES * 8)
 
@@ -142,6 +160,7 @@ class LocalKeyRing:
         return WrappedKey(version, nonce + sealed)
 
     def unwrap(self, wrapped: WrappedKey) -> bytes:
+        check_sealed_here(self.name, self.PREFIX, wrapped.key_version)
         material = self._material(self._load(), wrapped.key_version)
         nonce, sealed = wrapped.blob[:NONCE_BYTES], wrapped.blob[NONCE_BYTES:]
         try:
@@ -266,10 +285,12 @@ class VaultTransit:
         return WrappedKey(self._version_of(ciphertext), ciphertext.encode())
 
     def unwrap(self, wrapped: WrappedKey) -> bytes:
+        check_sealed_here(self.name, self.PREFIX, wrapped.key_version)
         plaintext = self._call("decrypt_data", ciphertext=wrapped.blob.decode())["data"]["plaintext"]
         return base64.b64decode(plaintext)
 
     def rewrap(self, wrapped: WrappedKey) -> WrappedKey:
+        check_sealed_here(self.name, self.PREFIX, wrapped.key_version)
         ciphertext = self._call("rewrap_data", ciphertext=wrapped.blob.decode())["data"]["ciphertext"]
         return WrappedKey(self._version_of(ciphertext), ciphertext.encode())
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parseaddr
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,8 +24,8 @@ from portal.models import Setting
 from portal.persistence.protocols import UnitOfWork
 from portal.persistence.unit_of_work import SessionUnitOfWork
 from portal.repositories.base import changed_rows
-from portal.security.envelope import Envelope, open_envelope, rewrap
-from portal.security.key_providers import KeyProvider, KeyVersionInUse
+from portal.security.envelope import Envelope, move, open_envelope, rewrap
+from portal.security.key_providers import PROVIDER_OF_PREFIX, KeyProvider, KeyVersionInUse
 
 SECRET_MASK = "••••••••"
 MAX_SECRET_LENGTH = 4096
@@ -62,6 +63,15 @@ def _parse_text(definition: SettingDefinition, raw: Any) -> str:
     if definition.validate and value:
         definition.validate(value)
     return value
+
+
+def _sender(value: str) -> None:
+    """``Agent Portal <portal@example.com>``: one address, and nothing that could add a header."""
+    if "\r" in value or "\n" in value:
+        raise SettingNotValid("The e-mail sender cannot contain line breaks.")
+    _name, address = parseaddr(value)
+    if "@" not in address or " " in address:
+        raise SettingNotValid("Give the sender as an address, such as Agent Portal <portal@example.com>.")
 
 
 def _currency(value: str) -> None:
@@ -128,7 +138,8 @@ CATALOG: dict[str, SettingDefinition] = {
         ),
         SettingDefinition("smtp_starttls", "SMTP STARTTLS", "bool", True, "Encrypt the connection with STARTTLS."),
         SettingDefinition(
-            "smtp_from", "E-mail sender", "text", "Agent Portal <portal@localhost>", "From address of e-mails."
+            "smtp_from", "E-mail sender", "text", "Agent Portal <portal@localhost>", "From address of e-mails.",
+            validate=_sender,
         ),
         SettingDefinition("smtp_password", "SMTP password", "secret", None, "Password of the SMTP user."),
         SettingDefinition(
@@ -258,21 +269,29 @@ class SecureSettings:
         return {version: count for version, count in rows}
 
     def rewrap_all(
-        self, session: Session, unit: Callable[[str], SessionUnitOfWork], progress: Callable[[str], None] | None = None
+        self,
+        session: Session,
+        unit: Callable[[str], SessionUnitOfWork],
+        progress: Callable[[str], None] | None = None,
+        source: KeyProvider | None = None,
     ) -> RewrapReport:
         """Re-wrap every secret's data key with the newest key version, one setting at a time.
 
-        Safe while the application runs: each setting is rewritten only if its
-        ciphertext is still the one that was read (compare and swap), so a
-        value changed meanwhile (already on the newest key) is left alone.
+        With ``source`` (another provider: the local key ring before Vault), the
+        secrets that provider sealed move to this one; the values themselves are
+        never decrypted, only their data keys. Safe while the application runs:
+        each setting is rewritten only if its ciphertext is still the one that
+        was read (compare and swap), so a value changed meanwhile is left alone.
         """
-        active = self.provider.active_version()
-        names = list(
-            session.scalars(sa.select(Setting.name).where(Setting.is_secret.is_(True), Setting.key_version != active))
-        )
+        secrets = sa.select(Setting.name).where(Setting.is_secret.is_(True))
+        if source is None:
+            names = list(session.scalars(secrets.where(Setting.key_version != self.provider.active_version())))
+        else:
+            prefix = next(start for start, (kind, _label) in PROVIDER_OF_PREFIX.items() if kind == source.name)
+            names = list(session.scalars(secrets.where(Setting.key_version.startswith(prefix))))
         rewrapped = skipped = 0
         for name in names:
-            if self._rewrap_one(unit("rewrap_setting"), name):
+            if self._rewrap_one(unit("rewrap_setting"), name, source):
                 rewrapped += 1
             else:
                 skipped += 1
@@ -280,13 +299,14 @@ class SecureSettings:
                 progress(name)
         return RewrapReport(rewrapped, skipped, self.usage(session))
 
-    def _rewrap_one(self, uow: SessionUnitOfWork, name: str) -> bool:
+    def _rewrap_one(self, uow: SessionUnitOfWork, name: str, source: KeyProvider | None) -> bool:
         table = Setting.__table__
         with uow:
             old_text, old_version = uow.session.execute(
                 sa.select(table.c.ciphertext, table.c.key_version).where(table.c.name == name)
             ).one()
-            envelope = rewrap(self.provider, Envelope.parse(old_text))
+            old = Envelope.parse(old_text)
+            envelope = rewrap(self.provider, old) if source is None else move(source, self.provider, old)
             if envelope.key_version == old_version:
                 return False
             swapped = uow.session.execute(

@@ -31,6 +31,7 @@ def _email(value: str) -> str:
 
 
 def _full_name(value: str) -> str:
+    errors.refuse_control_characters(value or "", "The name", "full_name")
     name = " ".join((value or "").split())
     if not name:
         raise errors.InputNotValid("Enter the person's name.", "full_name")

@@ -28,6 +28,7 @@ class AgentChanged(CommandResult):
 
 
 def _name(value: str) -> str:
+    errors.refuse_control_characters(value or "", "The agent's name", "name")
     name = " ".join((value or "").split())
     if not name:
         raise errors.InputNotValid("Enter the agent's name.", "name")

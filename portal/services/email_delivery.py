@@ -9,13 +9,16 @@ SMTP server is talked to:
 3. record the outcome, in a second short unit of work.
 
 A failed attempt is retried with growing back-off; after the last attempt the
-e-mail is kept as ``failed`` with its (masked) error, never dropped. Delivery
+e-mail is kept as ``failed`` with its (masked) error, never dropped. An e-mail
+that cannot be written at all (a header with a line break) is failed at once,
+alone: the e-mails after it are delivered as usual. Delivery
 is at least once: a crash between the SMTP server's acceptance and step 3
 leaves the lease to run out, and the e-mail is sent again.
 """
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -33,6 +36,8 @@ from portal.persistence.unit_of_work import SessionUnitOfWork
 from portal.repositories.settings import SettingsRepository
 from portal.security.masking import mask_text
 from portal.security.secure_settings import SecureSettings, setting_value
+
+logger = logging.getLogger(__name__)
 
 # Waits after the 1st, 2nd, … failed attempt; after the last, the e-mail is marked failed.
 BACKOFF = (
@@ -104,8 +109,11 @@ def _message(settings: SmtpSettings, notification: Notification, address: str, o
 
 @dataclass(frozen=True)
 class ClaimedEmail:
+    """A leased e-mail: its message, or why no message can be made of it (it is failed at once)."""
+
     outbox_id: int
-    message: EmailMessage
+    message: EmailMessage | None
+    unbuildable: Exception | None = None
 
 
 def _claim_next(uow: SessionUnitOfWork, smtp: SmtpSettings, now: datetime) -> ClaimedEmail | None:
@@ -123,11 +131,20 @@ def _claim_next(uow: SessionUnitOfWork, smtp: SmtpSettings, now: datetime) -> Cl
         return None
     outbox, notification, address = claimed
     outbox.next_attempt_at = now + LEASE
-    return ClaimedEmail(outbox.id, _message(smtp, notification, address, outbox.id))
+    try:
+        return ClaimedEmail(outbox.id, _message(smtp, notification, address, outbox.id))
+    except (ValueError, TypeError, UnicodeError) as error:
+        # A header with a line break, an address that cannot be written: retrying changes nothing.
+        return ClaimedEmail(outbox.id, None, unbuildable=error)
 
 
 def _record_outcome(
-    uow: SessionUnitOfWork, outbox_id: int, now: datetime, error: Exception | None, report: DeliveryReport
+    uow: SessionUnitOfWork,
+    outbox_id: int,
+    now: datetime,
+    error: Exception | None,
+    report: DeliveryReport,
+    final: bool = False,
 ) -> None:
     outbox = uow.session.get(EmailOutbox, outbox_id)
     if outbox is None:
@@ -142,12 +159,28 @@ def _record_outcome(
         return
     outbox.last_error = mask_text(f"{type(error).__name__}: {error}")[:500]
     report.errors.append(outbox.last_error)
-    if outbox.attempts >= MAX_ATTEMPTS:
+    if final or outbox.attempts >= MAX_ATTEMPTS:
         outbox.status = "failed"
         report.failed += 1
     else:
         outbox.next_attempt_at = now + BACKOFF[outbox.attempts - 1]
         report.retried += 1
+
+
+def _send(
+    send: Callable[[SmtpSettings, EmailMessage], None], smtp: SmtpSettings, claimed: ClaimedEmail
+) -> tuple[Exception | None, bool]:
+    """Send one claimed e-mail: (the failure or None, whether retrying is pointless). Never raises."""
+    if claimed.message is None:
+        return claimed.unbuildable, True
+    try:
+        send(smtp, claimed.message)
+    except (OSError, smtplib.SMTPException) as error:
+        return error, False
+    except Exception as error:  # a message the SMTP library cannot write: it fails alone, the others go on
+        logger.exception("an e-mail could not be sent", extra={"outbox_id": claimed.outbox_id})
+        return error, True
+    return None, False
 
 
 def deliver_due(
@@ -165,13 +198,8 @@ def deliver_due(
             if claimed is None:
                 break
             uow.commit()
-        try:
-            send(smtp, claimed.message)
-        except (OSError, smtplib.SMTPException) as error:
-            failure: Exception | None = error
-        else:
-            failure = None
+        failure, final = _send(send, smtp, claimed)
         with unit("record_email_delivery") as uow:
-            _record_outcome(uow, claimed.outbox_id, clock(), failure, report)
+            _record_outcome(uow, claimed.outbox_id, clock(), failure, report, final)
             uow.commit()
     return report

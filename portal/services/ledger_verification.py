@@ -28,23 +28,12 @@ from portal.models import (
     WalletTransaction,
 )
 from portal.persistence.audit_chain import verify_chain
+from portal.persistence.audit_events import audited_values, column_keys
 from portal.services.financial_summary import compute_summaries
 
 BATCH = 5000
-# What the audit trail's insert event must agree with, for each ledger entry.
-LEDGER_FIELDS = (
-    "wallet_id",
-    "agent_id",
-    "kind",
-    "currency",
-    "available_delta_minor",
-    "held_delta_minor",
-    "available_after_minor",
-    "held_after_minor",
-    "idempotency_key",
-    "source_type",
-    "source_id",
-)
+# What the audit trail's insert event must agree with, for each ledger entry: every column.
+LEDGER_FIELDS = tuple(key for key in column_keys(WalletTransaction) if key != "id")
 
 
 @dataclass(frozen=True)
@@ -161,7 +150,8 @@ def _check_ledger_against_audit(session: Session, report: LedgerReport) -> None:
             if snapshot is None:
                 report.violate(1, f"ledger entry #{entry_id}", "has no audited insert: written behind the app")
                 continue
-            differing = [name for name in LEDGER_FIELDS if snapshot.get(name) != entry[name]]
+            stored = audited_values(WalletTransaction, entry)
+            differing = [name for name in LEDGER_FIELDS if snapshot.get(name) != stored[name]]
             if differing:
                 report.violate(
                     1,

@@ -7,9 +7,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from portal.models import EmailOutbox
+from portal.domain import errors
+from portal.models import EmailOutbox, Notification
 from portal.models.base import utcnow
-from portal.persistence.unit_of_work import Actor, SessionUnitOfWork, active_unit_of_work
+from portal.persistence.context import CommandContext
+from portal.persistence.unit_of_work import Actor, SessionUnitOfWork, UnitOfWorkFactory, active_unit_of_work
+from portal.security.secure_settings import SettingNotValid, definition_of
+from portal.services.accounts import CreateStaffUser
+from portal.services.agents import CreateAgent
 from portal.services.email_delivery import BACKOFF, LEASE, MAX_ATTEMPTS, SmtpSettings, deliver_due
 from tests.support.money import MoneyWorld
 from tests.support.smtp import free_port, start_smtp_server
@@ -141,10 +146,13 @@ def test_an_email_whose_sender_crashed_is_sent_again_once_its_lease_runs_out(db_
     now = utcnow()
     sent = []
 
-    def crash(settings, message) -> None:
-        raise RuntimeError("the deliverer died mid-send")
+    class Died(BaseException):
+        """The process is killed mid-send: nothing in it gets to record anything."""
 
-    with pytest.raises(RuntimeError):
+    def crash(settings, message) -> None:
+        raise Died
+
+    with pytest.raises(Died):
         deliver_due(_unit(db_session), _settings(free_port()), send=crash, clock=lambda: now)
     outbox = db_session.scalars(sa.select(EmailOutbox)).one()
     assert outbox.status == "pending" and outbox.attempts == 0
@@ -161,3 +169,42 @@ def test_an_email_whose_sender_crashed_is_sent_again_once_its_lease_runs_out(db_
 def test_deliver_cli_says_when_email_is_off(app, db_session):
     result = app.test_cli_runner().invoke(args=["notifications", "deliver"])
     assert result.exit_code == 0 and "e-mail is off" in result.output
+
+
+def _queue_notifications(db_session, make, count: int, poisoned: int) -> None:
+    """``count`` staff notifications (one e-mail each to one admin), the ``poisoned``-th with a line break."""
+    make.user(role="admin", email="only.admin@ops.example")
+    units = UnitOfWorkFactory(db_session, CommandContext(Actor.system("test")))
+    with units("queue_test_notifications") as uow:
+        for n in range(count):
+            subject = "Payout requested by Bluebird\r\nBcc: x@evil.example" if n == poisoned else f"Notice {n}"
+            uow.notifications.add(Notification(audience="staff", kind="test", subject=subject, body=f"Body {n}"))
+        uow.commit()
+
+
+def test_hardening_18_one_poison_email_among_100_fails_alone_and_the_rest_are_sent(db_session, make, smtp_server):
+    controller, inbox = smtp_server
+    _queue_notifications(db_session, make, 101, poisoned=37)
+    report = deliver_due(_unit(db_session), _settings(controller.port), limit=500)
+    assert (report.sent, report.failed, report.retried) == (100, 1, 0)
+    assert len(inbox.messages) == 100 and all("evil" not in str(m) for m in inbox.messages)
+    failed = db_session.scalars(sa.select(EmailOutbox).where(EmailOutbox.status == "failed")).one()
+    assert failed.attempts == 1 and failed.last_error.startswith("ValueError: ")
+    assert "x@evil.example" not in failed.last_error, "the reason is masked"
+    assert deliver_due(_unit(db_session), _settings(controller.port)).sent == 0, "nothing is left behind"
+
+
+def test_hardening_18_names_and_the_sender_with_line_breaks_are_refused(db_session):
+    with pytest.raises(errors.InputNotValid, match="cannot contain line breaks") as refused:
+        CreateAgent(idempotency_key="k", slug="bb", agent_name="Bluebird\r\nBcc: x@evil.example",
+                    email="b@example.com", commission_rate_bps=100, currency="EUR")  # fmt: skip
+    assert refused.value.field == "name"
+    with pytest.raises(errors.InputNotValid) as refused:
+        CreateStaffUser(idempotency_key="k", email="a@example.com", full_name="Ann\nBcc: x@evil.example",
+                        role="admin", password="long enough password")  # fmt: skip
+    assert refused.value.field == "full_name"
+    with pytest.raises(SettingNotValid, match="cannot contain line breaks"):
+        definition_of("smtp_from").parse("Portal <p@example.com>\r\nBcc: x@evil.example")
+    with pytest.raises(SettingNotValid, match="Give the sender as an address"):
+        definition_of("smtp_from").parse("not an address")
+    assert definition_of("smtp_from").parse("Agent Portal <portal@example.com>") == "Agent Portal <portal@example.com>"

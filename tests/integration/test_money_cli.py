@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from portal.models import AgentFinancialSummary, Commission
@@ -61,3 +62,29 @@ def test_commissions_mature_approves_only_what_passed_the_holding_period(app, db
     assert statuses[old.commission_id] == "credited" and statuses[young.commission_id] == "pending"
     again = app.test_cli_runner().invoke(args=["commissions", "mature"])
     assert "0 commission(s) due" in again.output
+
+
+TAMPERED = {
+    "reason": "'edited after the fact'",
+    "actor": "'user:999'",
+    "correlation_id": "'forged-correlation'",
+    "created_at": "'2001-01-01 00:00:00+00:00'",
+    "idempotency_key": "'forged-key'",
+    "source_type": "'forged'",
+    "source_id": "424242",
+    "currency": "'USD'",
+    # Another real wallet and agent: the foreign keys hold, the audited insert still names the first.
+    "wallet_id": "(SELECT max(id) FROM wallet)",
+    "agent_id": "(SELECT max(id) FROM agent)",
+}
+
+
+@pytest.mark.parametrize("column", sorted(TAMPERED))
+def test_hardening_20_ledger_verify_names_an_edit_to_any_column(app, db_session, column):
+    load_demo_data(db_session)
+    value = TAMPERED[column]
+    entry = db_session.scalar(sa.text("SELECT min(id) FROM wallet_transaction WHERE reason IS NULL"))
+    db_session.execute(sa.text(f"UPDATE wallet_transaction SET {column} = {value} WHERE id = {entry}"))
+    broken = app.test_cli_runner().invoke(args=["ledger", "verify"])
+    assert broken.exit_code == 1
+    assert f"ledger entry #{entry}: differs from its audited insert in {column}:" in broken.output

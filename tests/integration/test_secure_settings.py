@@ -6,8 +6,10 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
 from portal.commands.runner import CommandRunner
+from portal.extensions import db
 from portal.models import AuditEvent, Notification, Setting
 from portal.persistence.audit_chain import verify_chain
 from portal.persistence.audit_events import SECRET_PLACEHOLDER, chain_key
@@ -21,7 +23,10 @@ from portal.security.key_providers import (
     VaultTransit,
 )
 from portal.security.secure_settings import SECRET_MASK, SecureSettings, SettingNotValid
+from portal.seed.demo import load_demo_data
 from portal.services.settings import ChangeSetting, SettingChanges
+from tests.conftest import make_app
+from tests.functional.dashboard_support import log_in_as, page_token
 
 SECRET = "sk_live_canary_0123456789"
 ADMIN = Actor.user(1)
@@ -172,3 +177,66 @@ def test_vault_logs_in_with_an_approle(openbao):
     vault = VaultTransit(openbao.address, key_name="approle-key", role_id=role_id, secret_id=secret_id)
     vault.ensure_key()
     assert vault.active_version() == "transit-1"
+
+
+def test_hardening_21_a_secret_sealed_locally_read_through_vault_says_who_sealed_it(db_session, tmp_path, openbao):
+    local = SecureSettings(LocalKeyRing(tmp_path / "keyring.json"))
+    change(db_session, local, "smtp_password", SECRET)
+    vault_provider = VaultTransit(
+        openbao.address, key_name=f"portal-{uuid.uuid4().hex[:8]}", token="portal-test-root-token"
+    )
+    vault_provider.ensure_key()
+    vault = SecureSettings(vault_provider)
+    with pytest.raises(SecretUnreadable) as refused:
+        vault.secret_value(db_session, "smtp_password")
+    assert refused.value.http_status == 503
+    assert refused.value.message == (
+        "This secret was sealed by the local key ring (key local-1), but the portal now uses vault. "
+        "Move it with: flask --app wsgi settings rewrap --from local --to vault"
+    )
+    units = UnitOfWorkFactory(db_session, CommandContext(ADMIN, "settings-migrate-01"))
+    report = vault.rewrap_all(db_session, units, source=local.provider)
+    assert (report.rewrapped, report.skipped) == (1, 0)
+    row = db_session.get(Setting, "smtp_password")
+    db_session.refresh(row)
+    assert row.key_version.startswith("transit-") and SECRET not in row.ciphertext
+    assert vault.secret_value(db_session, "smtp_password") == SECRET
+    with pytest.raises(SecretUnreadable, match="sealed by Vault/OpenBao Transit"):
+        local.secret_value(db_session, "smtp_password")
+    event = db_session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "rewrap").order_by(AuditEvent.seq.desc())
+    ).first()
+    assert event.before == {"key_version": "local-1"} and event.after["key_version"].startswith("transit-")
+
+
+def test_hardening_21_the_dashboard_answers_503_not_500_for_a_secret_sealed_elsewhere(tmp_path, openbao):
+    database = f"sqlite:///{tmp_path / 'sealed.sqlite3'}"
+    keyring = str(tmp_path / "keyring.json")
+    local_app = make_app(database, tmp_path, LOCAL_KEYRING_PATH=keyring)
+    with local_app.app_context():
+        upgrade()
+        load_demo_data(db.session)
+        change(db.session(), SecureSettings(LocalKeyRing(keyring)), "smtp_password", SECRET)
+        db.session.remove()
+    key_name = f"portal-{uuid.uuid4().hex[:8]}"
+    VaultTransit(openbao.address, key_name=key_name, token="portal-test-root-token").ensure_key()
+    vault_app = make_app(database, tmp_path, KEY_PROVIDER="vault", VAULT_ADDR=openbao.address,
+                         VAULT_TOKEN="portal-test-root-token", VAULT_TRANSIT_KEY=key_name,
+                         LOCAL_KEYRING_PATH=keyring)  # fmt: skip
+    client = vault_app.test_client()
+    log_in_as(client, "admin")
+    reveal = client.post(
+        "/dashboard/settings/smtp_password/reveal",
+        data={"csrf_token": page_token(client, "/dashboard/settings"), "idempotency_key": "d" * 32},
+    )
+    assert reveal.status_code == 503 and "sealed by the local key ring" in reveal.get_data(as_text=True)
+    moved = vault_app.test_cli_runner().invoke(args=["settings", "rewrap", "--from", "local", "--to", "vault"])
+    assert moved.exit_code == 0, moved.output
+    assert "re-wrapped 1" in moved.output
+    reveal = client.post(
+        "/dashboard/settings/smtp_password/reveal",
+        data={"csrf_token": page_token(client, "/dashboard/settings"), "idempotency_key": "e" * 32},
+    )
+    assert reveal.status_code == 200 and SECRET in reveal.get_data(as_text=True)
+    with vault_app.app_context():
+        db.engine.dispose()
