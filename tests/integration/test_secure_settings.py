@@ -136,9 +136,9 @@ def test_rewrap_leaves_a_value_changed_meanwhile_alone(db_session, settings):
     settings.provider.rotate()
     original = settings._rewrap_one
 
-    def change_first(uow, name):
+    def change_first(uow, name, source):
         change(db_session, settings, name, "new value")
-        return original(uow, name)
+        return original(uow, name, source)
 
     settings._rewrap_one = change_first
     report = settings.rewrap_all(db_session, lambda command: unit(db_session, command))

@@ -70,4 +70,5 @@ class DevServer:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
