@@ -90,3 +90,21 @@ def test_a_viewer_reads_but_sees_no_action(page: Page):
         ).to_have_count(0)
         expect(page.get_by_role("link", name="Add agent")).to_have_count(0)
     expect(page.get_by_role("link", name="Users")).to_have_count(0)
+
+
+def test_a_name_of_one_long_word_wraps_in_the_list_on_a_phone(page: Page):
+    log_in(page, "admin@demo.example", "demo-admin-password")
+    page.goto("/dashboard/agents/new")
+    word = "Supercalifragilistic" * 10
+    page.get_by_label("Portal address (slug)").fill("e2e-long-word")
+    page.get_by_label("Agent name").fill(word)
+    page.get_by_label("Contact e-mail").fill("long@word.example")
+    page.get_by_label("Commission rate (%)").fill("5")
+    page.get_by_label("Currency").fill("EUR")
+    page.get_by_role("button", name="Add agent").click()
+    expect(page.get_by_text(f"{word} was added")).to_be_visible()
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/dashboard/agents?q=Supercalifragilistic")
+    cell = page.locator("#agents td, #agents th").filter(has_text=word[:40]).first
+    box = cell.bounding_box()
+    assert box is not None and box["width"] < 360, f"the name's cell is {box} wide: the word does not wrap"

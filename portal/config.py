@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from portal.domain.phones import is_known_region
+
 DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"
 ENVIRONMENTS = ("development", "testing", "production")
 
@@ -31,6 +33,14 @@ def engine_options(database_url: str) -> dict:
     if database_url.startswith("postgresql"):
         return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
     return {}
+
+
+def phone_region(region: str) -> str:
+    """The region a phone number typed without its country code is read in (``GB``); empty: numbers need one."""
+    region = region.strip().upper()
+    if region and not is_known_region(region):
+        raise ConfigurationError(f"PHONE_REGION must be a region such as GB or US, not {region!r}")
+    return region
 
 
 def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict:
@@ -75,6 +85,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "PASSWORD_CHECK_LIMIT_PER_ACCOUNT": env.get("PASSWORD_CHECK_LIMIT_PER_ACCOUNT", "5 per minute"),
+        "PHONE_REGION": phone_region(env.get("PHONE_REGION", "")),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_SSL_STRICT": portal_env == "production",
     }

@@ -4,27 +4,36 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo
 
-from portal.web.forms import PASSWORD_RULE, IdempotentForm
+from portal.models.agent import PortalAppearance
+from portal.web.forms import MAX_AMOUNT_TEXT, MAX_PASSWORD_LENGTH, PASSWORD_RULE, IdempotentForm, fits
 
 
 class PayoutRequestForm(IdempotentForm):
-    amount = StringField("Amount to pay out", validators=[DataRequired("Enter the amount to pay out.")])
+    amount = StringField(
+        "Amount to pay out", validators=[DataRequired("Enter the amount to pay out."), fits(MAX_AMOUNT_TEXT)]
+    )
     confirm_repeat = BooleanField("Yes, request another payout of this amount")
 
 
 class AppearanceForm(IdempotentForm):
     display_name = StringField(
-        "Display name", validators=[DataRequired("Enter the name your portal shows."), Length(max=80)]
+        "Display name",
+        validators=[DataRequired("Enter the name your portal shows."), fits(PortalAppearance.display_name)],
     )
-    welcome_text = TextAreaField("Welcome text", validators=[Length(max=500)])
-    primary_color = StringField("Primary colour", validators=[DataRequired(), Length(max=7)])
-    accent_color = StringField("Accent colour", validators=[DataRequired(), Length(max=7)])
+    welcome_text = TextAreaField("Welcome text", validators=[fits(PortalAppearance.welcome_text)])
+    primary_color = StringField("Primary colour", validators=[DataRequired(), fits(PortalAppearance.primary_color)])
+    accent_color = StringField("Accent colour", validators=[DataRequired(), fits(PortalAppearance.accent_color)])
     logo = FileField("Logo", description="PNG, JPEG or WebP, up to 1 MB and 2000×2000 pixels.")
 
 
 class PasswordChangeForm(IdempotentForm):
-    current = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
+    current = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password."), fits(MAX_PASSWORD_LENGTH)]
+    )
     new = PasswordField("New password", validators=[DataRequired("Enter a new password."), PASSWORD_RULE])
-    confirm = PasswordField("New password again", validators=[EqualTo("new", message="The two new passwords differ.")])
+    confirm = PasswordField(
+        "New password again",
+        validators=[EqualTo("new", message="The two new passwords differ."), fits(MAX_PASSWORD_LENGTH)],
+    )

@@ -2,7 +2,10 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email
+
+from portal.models.user import User
+from portal.web.forms import MAX_PASSWORD_LENGTH, fits
 
 
 class LoginForm(FlaskForm):
@@ -11,7 +14,7 @@ class LoginForm(FlaskForm):
         validators=[
             DataRequired("Enter your e-mail address."),
             Email("Enter a valid e-mail address."),
-            Length(max=254),
+            fits(User.email),
         ],
     )
-    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=1024)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), fits(MAX_PASSWORD_LENGTH)])

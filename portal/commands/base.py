@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from portal.domain import errors
+from portal.domain.text import within, without_bidi_controls
 from portal.models.base import MAX_ROW_ID
 from portal.security.masking import mask_text
 
@@ -68,6 +69,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _without_bidi(value: Any) -> Any:
+    """A text field, or a text field of a value the command carries, without bidirectional controls."""
+    if isinstance(value, str):
+        return without_bidi_controls(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        texts = {item.name: getattr(value, item.name) for item in dataclasses.fields(value)}
+        return dataclasses.replace(
+            value, **{name: without_bidi_controls(text) for name, text in texts.items() if isinstance(text, str)}
+        )
+    return value
+
+
 R = TypeVar("R", bound=CommandResult)
 
 
@@ -85,6 +98,9 @@ class Command(Generic[R]):
     def __post_init__(self) -> None:
         if not isinstance(self.idempotency_key, str) or not _KEY.fullmatch(self.idempotency_key):
             raise errors.IdempotencyKeyInvalid("An idempotency key of 1 to 100 letters, digits or . _ : - is required.")
+        for item in dataclasses.fields(self):
+            if not item.metadata.get("secret"):
+                self._set(item.name, _without_bidi(getattr(self, item.name)))
 
     @property
     def audit_name(self) -> str:
@@ -144,9 +160,7 @@ def require_reason(reason: Any) -> str:
     text = mask_text(reason.strip()) if isinstance(reason, str) else ""
     if not text:
         raise errors.ReasonRequired("Give a reason: it is kept in the audit trail.")
-    if len(text) > MAX_REASON_LENGTH:
-        raise errors.ReasonRequired(f"Keep the reason under {MAX_REASON_LENGTH} characters.")
-    return text
+    return within(text, MAX_REASON_LENGTH, "The reason", "reason", refusal=errors.ReasonRequired)
 
 
 def require_id(value: Any, what: str) -> int:

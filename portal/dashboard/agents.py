@@ -9,13 +9,14 @@ from portal.dashboard.agent_tabs import AGENT_TABS, DEFAULT_TAB, LEDGER, TABS_BY
 from portal.dashboard.blueprint import bp
 from portal.dashboard.forms import AdjustmentForm, AgentEditForm, AgentForm, AgentLoginForm, ReasonForm, percent_to_bps
 from portal.domain.money import format_money
+from portal.domain.phones import readable
 from portal.models.agent import AGENT_STATUSES, AgentStatus
 from portal.read.agents import AgentProfile
 from portal.services.accounts import CreateAgentLogin
 from portal.services.agents import CreateAgent, SetAgentStatus, UpdateAgent
 from portal.services.money.commands import AdjustWallet
 from portal.web.commands import confirm, submit_form
-from portal.web.forms import amount_from, text
+from portal.web.forms import amount_from, phone_from, text
 from portal.web.htmx import render_page
 from portal.web.queries import agent_filters, page_request
 
@@ -58,7 +59,7 @@ def agent_new():
         lambda: CreateAgent(
             idempotency_key=form.key, slug=text(form.slug), agent_name=text(form.name),
             email=text(form.email), commission_rate_bps=percent_to_bps(text(form.rate_percent)),
-            currency=text(form.currency), phone=text(form.phone),
+            currency=text(form.currency), phone=phone_from(form, "phone"),
         ),
         done, "dashboard/agent_form.html", agent=None,
     )  # fmt: skip
@@ -80,13 +81,19 @@ def agent_detail(agent_id: int):
     )
 
 
+def _as_typed(agent) -> dict:
+    """The agent's details as the edit form shows them."""
+    return {
+        "slug": agent.slug, "name": agent.name, "email": agent.email,
+        "phone": readable(agent.phone) if agent.phone else "",
+        "rate_percent": f"{agent.commission_rate_bps / 100:g}", "currency": agent.currency,
+    }  # fmt: skip
+
+
 @bp.route("/agents/<int:agent_id>/edit", methods=["GET", "POST"])
 def agent_edit(agent_id: int):
     agent = _agent_or_404(agent_id)
-    form = AgentEditForm(
-        data={"slug": agent.slug, "name": agent.name, "email": agent.email, "phone": agent.phone,
-              "rate_percent": f"{agent.commission_rate_bps / 100:g}", "currency": agent.currency}
-    ) if request.method == "GET" else AgentEditForm()  # fmt: skip
+    form = AgentEditForm(data=_as_typed(agent)) if request.method == "GET" else AgentEditForm()
 
     def done(result) -> str:
         confirm(result, "The agent's details were saved.", "These changes had been saved already.")
@@ -96,7 +103,8 @@ def agent_edit(agent_id: int):
         form,
         lambda: UpdateAgent(
             idempotency_key=form.key, agent_id=agent.id, agent_name=text(form.name),
-            email=text(form.email), phone=text(form.phone), commission_rate_bps=percent_to_bps(text(form.rate_percent)),
+            email=text(form.email), phone=phone_from(form, "phone"),
+            commission_rate_bps=percent_to_bps(text(form.rate_percent)),
         ),
         done, "dashboard/agent_form.html", agent=agent,
     )  # fmt: skip

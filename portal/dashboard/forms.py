@@ -16,16 +16,21 @@ from wtforms import (
 
 # types-WTForms lags behind WTForms 3.2, where choices are SelectChoice values.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Optional, Regexp, ValidationError
 
-from portal.models.billing import PaymentMethod
-from portal.models.user import STAFF_ROLES
-from portal.web.forms import PASSWORD_RULE, IdempotentForm
+from portal.models.agent import Agent
+from portal.models.audit import AuditEvent
+from portal.models.billing import Invoice, Payment, PaymentMethod, Refund
+from portal.models.user import STAFF_ROLES, User
+from portal.models.wallet import Payout, WalletTransaction
+from portal.security.secure_settings import MAX_SECRET_LENGTH
+from portal.web.forms import MAX_AMOUNT_TEXT, PASSWORD_RULE, IdempotentForm, fits
 
 SLUG_HELP = "Lower-case letters, digits and dashes; it becomes the portal's address."
 SLUG_RULE = Regexp(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", message=SLUG_HELP)
+#: "12.5%" or "7.25": a rate longer than this is not a percentage.
+MAX_RATE_TEXT = 8
 CURRENCY_RULE = Regexp(r"^[A-Z]{3}$", message="Three capital letters, such as EUR.")
-REASON_RULES = [DataRequired("Give a reason; it is kept in the audit trail."), Length(max=500)]
 
 
 def percent_to_bps(text: str) -> int:
@@ -46,18 +51,24 @@ class AgentForm(IdempotentForm):
         "Portal address (slug)",
         validators=[
             DataRequired("Enter a slug."),
-            Length(max=64),
-            Regexp(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", message=SLUG_HELP),
+            fits(Agent.slug),
+            SLUG_RULE,
         ],
     )
-    name = StringField("Agent name", validators=[DataRequired("Enter the agent's name."), Length(max=200)])
+    name = StringField("Agent name", validators=[DataRequired("Enter the agent's name."), fits(Agent.name)])
     email = EmailField(
-        "Contact e-mail", validators=[DataRequired("Enter an e-mail address."), Email(), Length(max=254)]
+        "Contact e-mail", validators=[DataRequired("Enter an e-mail address."), Email(), fits(Agent.email)]
     )
-    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
-    rate_percent = StringField("Commission rate (%)", validators=[DataRequired("Enter the commission rate.")])
+    phone = StringField(
+        "Phone",
+        validators=[Optional(), fits(Agent.phone)],
+        description="With its country code, such as +44 20 7946 0958.",
+    )
+    rate_percent = StringField(
+        "Commission rate (%)", validators=[DataRequired("Enter the commission rate."), fits(MAX_RATE_TEXT)]
+    )
     currency = StringField(
-        "Currency", validators=[DataRequired(), Regexp(r"^[A-Z]{3}$", message="Three capital letters, such as EUR.")]
+        "Currency", validators=[DataRequired("Enter the currency."), fits(Agent.currency), CURRENCY_RULE]
     )
 
     def validate_rate_percent(self, field) -> None:
@@ -70,61 +81,80 @@ class AgentEditForm(AgentForm):
 
 class ReasonForm(IdempotentForm):
     reason = TextAreaField(
-        "Reason", validators=[DataRequired("Give a reason; it is kept in the audit trail."), Length(max=500)]
+        "Reason", validators=[DataRequired("Give a reason; it is kept in the audit trail."), fits(AuditEvent.reason)]
     )
 
 
 class InvoiceForm(IdempotentForm):
-    agent = StringField("Agent (slug)", validators=[DataRequired("Choose the agent."), Length(max=64)])
-    customer_name = StringField("Customer", validators=[DataRequired("Enter the customer's name."), Length(max=200)])
-    customer_email = EmailField("Customer e-mail", validators=[Optional(), Email(), Length(max=254)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=500)])
-    amount = StringField("Amount", validators=[DataRequired("Enter the amount.")])
-    due_date = DateField("Due date", validators=[DataRequired("Choose a due date.")])
+    agent = StringField("Agent (slug)", validators=[DataRequired("Choose the agent."), fits(Agent.slug)])
+    customer_name = StringField(
+        "Customer", validators=[DataRequired("Enter the customer's name."), fits(Invoice.customer_name)]
+    )
+    customer_email = EmailField("Customer e-mail", validators=[Optional(), Email(), fits(Invoice.customer_email)])
+    description = TextAreaField("Description", validators=[Optional(), fits(Invoice.description)])
+    amount = StringField("Amount", validators=[DataRequired("Enter the amount."), fits(MAX_AMOUNT_TEXT)])
+    # types-WTForms lags here too: WTForms 3.1 added invalid_value_message.
+    due_date = DateField(  # type: ignore[call-arg]
+        "Due date",
+        validators=[InputRequired("Choose a due date.")],
+        invalid_value_message="There is no such date: use YYYY-MM-DD, such as 2027-06-30.",
+    )
 
 
 class PaymentForm(IdempotentForm):
-    amount = StringField("Amount received", validators=[DataRequired("Enter the amount received.")])
+    amount = StringField(
+        "Amount received", validators=[DataRequired("Enter the amount received."), fits(MAX_AMOUNT_TEXT)]
+    )
     method = SelectField("Method", choices=[SelectChoice(m, m.label) for m in PaymentMethod])
     instrument = StringField(
         "Card or account number",
-        validators=[Optional(), Length(max=64)],
+        validators=[Optional(), fits(64)],
         description="Only the last four digits are kept.",
     )
-    reference = StringField("Payment reference", validators=[Optional(), Length(max=120)])
+    reference = StringField("Payment reference", validators=[Optional(), fits(Payment.external_reference)])
     confirm_repeat = BooleanField("Yes, record another payment of this amount")
 
 
 class RefundForm(IdempotentForm):
-    amount = StringField("Amount to refund", validators=[DataRequired("Enter the amount to refund.")])
-    reason = TextAreaField("Reason", validators=[DataRequired("Give a reason for the refund."), Length(max=500)])
+    amount = StringField(
+        "Amount to refund", validators=[DataRequired("Enter the amount to refund."), fits(MAX_AMOUNT_TEXT)]
+    )
+    reason = TextAreaField("Reason", validators=[DataRequired("Give a reason for the refund."), fits(Refund.reason)])
     confirm_repeat = BooleanField("Yes, refund this amount again")
 
 
 class AdjustmentForm(IdempotentForm):
     amount = StringField(
-        "Adjustment", validators=[DataRequired("Enter the amount.")], description="Negative to debit, e.g. -12.50."
+        "Adjustment",
+        validators=[DataRequired("Enter the amount."), fits(MAX_AMOUNT_TEXT)],
+        description="Negative to debit, e.g. -12.50.",
     )
-    reason = TextAreaField("Reason", validators=[DataRequired("Give a reason for the adjustment."), Length(max=500)])
+    reason = TextAreaField(
+        "Reason", validators=[DataRequired("Give a reason for the adjustment."), fits(WalletTransaction.reason)]
+    )
     confirm_repeat = BooleanField("Yes, adjust by this amount again")
     confirm_negative = BooleanField("Yes, take the available balance below zero")
 
 
 class RejectForm(IdempotentForm):
-    reason = TextAreaField("Reason for the agent", validators=[DataRequired("Tell the agent why."), Length(max=500)])
+    reason = TextAreaField(
+        "Reason for the agent", validators=[DataRequired("Tell the agent why."), fits(Payout.rejection_reason)]
+    )
 
 
 class SettingForm(IdempotentForm):
-    value = StringField("New value", validators=[Length(max=4096)])
+    value = StringField("New value", validators=[fits(MAX_SECRET_LENGTH)])
 
 
 class SecretSettingForm(IdempotentForm):
-    value = PasswordField("New secret value", validators=[DataRequired("Enter the new value."), Length(max=4096)])
+    value = PasswordField(
+        "New secret value", validators=[DataRequired("Enter the new value."), fits(MAX_SECRET_LENGTH)]
+    )
 
 
 class UserForm(IdempotentForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    full_name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), fits(User.email)])
+    full_name = StringField("Name", validators=[DataRequired(), fits(User.full_name)])
     role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in STAFF_ROLES])
     password = PasswordField("Initial password", validators=[DataRequired(), PASSWORD_RULE])
 
@@ -135,6 +165,6 @@ class UserEditForm(IdempotentForm):
 
 
 class AgentLoginForm(IdempotentForm):
-    email = EmailField("Log-in e-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    full_name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Log-in e-mail", validators=[DataRequired(), Email(), fits(User.email)])
+    full_name = StringField("Name", validators=[DataRequired(), fits(User.full_name)])
     password = PasswordField("Initial password", validators=[DataRequired(), PASSWORD_RULE])

@@ -32,12 +32,6 @@ class InputNotValid(DomainError):
     """A field's value is not acceptable."""
 
 
-def refuse_control_characters(value: str, what: str, field: str) -> None:
-    """A name can reach an e-mail header or a log line: a line break or other control character is refused."""
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InputNotValid(f"{what} cannot contain line breaks or other control characters.", field)
-
-
 class AmountNotValid(InputNotValid):
     """Zero, negative, fractional or absurdly large amounts."""
 

@@ -77,6 +77,14 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+def column_length(attribute: Any) -> int:
+    """The length of a ``String`` column (``Agent.name`` → 200): forms and commands take their limits from it."""
+    length = attribute.property.columns[0].type.length
+    if length is None:
+        raise TypeError(f"{attribute} has no length")
+    return length
+
+
 def one_of(column: str, values: tuple[str, ...]) -> str:
     """SQL for a CHECK that ``column`` takes one of ``values``."""
     quoted = ", ".join(f"'{value}'" for value in values)

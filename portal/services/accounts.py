@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 
 from portal.commands.base import SECRET, Command, CommandResult, require_id
 from portal.domain import errors
+from portal.domain.text import one_line
 from portal.models import User
+from portal.models.base import column_length
 from portal.models.user import STAFF_ROLES, Role
 from portal.persistence.protocols import UnitOfWork
 from portal.security.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 
-MAX_EMAIL = 254
-MAX_FULL_NAME = 200
+MAX_EMAIL = column_length(User.email)
 MAX_PASSWORD = 1024
 
 
@@ -31,13 +32,7 @@ def _email(value: str) -> str:
 
 
 def _full_name(value: str) -> str:
-    errors.refuse_control_characters(value or "", "The name", "full_name")
-    name = " ".join((value or "").split())
-    if not name:
-        raise errors.InputNotValid("Enter the person's name.", "full_name")
-    if len(name) > MAX_FULL_NAME:
-        raise errors.InputNotValid(f"Keep the name under {MAX_FULL_NAME} characters.", "full_name")
-    return name
+    return one_line(value, column_length(User.full_name), "The person's name", "full_name")
 
 
 def _password(value: str, field: str = "password") -> None:

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from portal.commands.base import Command, CommandResult, require_id, require_reason
 from portal.domain import errors
 from portal.domain.money import is_known_currency
+from portal.domain.phones import to_e164
+from portal.domain.text import one_line, within
 from portal.models import PortalAppearance
 from portal.models.agent import DEFAULT_ACCENT, DEFAULT_PRIMARY, MAX_RATE_BPS, SLUG_PATTERN, Agent, AgentStatus
+from portal.models.base import column_length
 from portal.persistence.protocols import UnitOfWork
 
 _SLUG = re.compile(SLUG_PATTERN)
-MAX_NAME = 200
-MAX_EMAIL = 254
-MAX_PHONE = 40
-MAX_DISPLAY_NAME = 80
+MAX_DISPLAY_NAME = column_length(PortalAppearance.display_name)
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,7 @@ class AgentChanged(CommandResult):
 
 
 def _name(value: str) -> str:
-    errors.refuse_control_characters(value or "", "The agent's name", "name")
-    name = " ".join((value or "").split())
-    if not name:
-        raise errors.InputNotValid("Enter the agent's name.", "name")
-    if len(name) > MAX_NAME:
-        raise errors.InputNotValid(f"Keep the name under {MAX_NAME} characters.", "name")
-    return name
+    return one_line(value, column_length(Agent.name), "The agent's name", "name")
 
 
 def _rate(value: int) -> int:
@@ -45,16 +39,15 @@ def _rate(value: int) -> int:
 
 def _email(value: str) -> str:
     email = (value or "").strip()
-    if not email or len(email) > MAX_EMAIL:
+    if not email:
         raise errors.InputNotValid("Enter the agent's e-mail address.", "email")
-    return email
+    return within(email, column_length(Agent.email), "The e-mail address", "email")
 
 
 def _phone(value: str | None) -> str | None:
-    phone = (value or "").strip() or None
-    if phone is not None and len(phone) > MAX_PHONE:
-        raise errors.InputNotValid(f"Keep the phone number under {MAX_PHONE} characters.", "phone")
-    return phone
+    """No number, or a valid one in E.164 (given with its country code: the page adds the default region's)."""
+    phone = (value or "").strip()
+    return to_e164(phone) if phone else None
 
 
 @dataclass(frozen=True, kw_only=True)

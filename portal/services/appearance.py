@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from portal.commands.base import Command, CommandResult, require_id
 from portal.domain.colours import InvalidColour, contrast_ratio, parse_hex_colour
 from portal.domain.errors import InputNotValid, NotFound
+from portal.domain.text import within
 from portal.models import PortalAppearance, PortalLogo
+from portal.models.base import column_length
 from portal.persistence.protocols import UnitOfWork
 from portal.services.logos import CleanLogo
 
 WHITE = "#ffffff"
 TEXT_CONTRAST_AA = 4.5
 GRAPHICS_CONTRAST_AA = 3.0
-MAX_DISPLAY_NAME = 80
-MAX_WELCOME = 500
+MAX_DISPLAY_NAME = column_length(PortalAppearance.display_name)
+MAX_WELCOME = column_length(PortalAppearance.welcome_text)
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,7 @@ def _plain_text(value: str, limit: int, label: str, field: str, *, single_line: 
     text = "".join(ch for ch in text if ch == "\n" or ch.isprintable())
     if single_line and not text:
         raise InputNotValid(f"{label} cannot be empty.", field)
-    if len(text) > limit:
-        raise InputNotValid(f"{label} is longer than {limit} characters.", field)
-    return text
+    return within(text, limit, label, field)
 
 
 def _colour(value: str, field: str) -> str:

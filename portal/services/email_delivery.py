@@ -30,6 +30,7 @@ from email.utils import make_msgid
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from portal.domain.text import without_bidi_controls
 from portal.models import EmailOutbox, Notification, User
 from portal.models.base import utcnow
 from portal.persistence.unit_of_work import SessionUnitOfWork
@@ -97,10 +98,10 @@ def _message(settings: SmtpSettings, notification: Notification, address: str, o
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = address
-    message["Subject"] = notification.subject
+    message["Subject"] = without_bidi_controls(notification.subject)
     message["Message-ID"] = make_msgid(idstring=f"outbox-{outbox_id}")
     message["X-Portal-Notification"] = str(notification.id)
-    body = notification.body
+    body = without_bidi_controls(notification.body)
     if notification.link:
         body += f"\n\n{notification.link}"
     message.set_content(body)

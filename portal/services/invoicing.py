@@ -8,14 +8,13 @@ from datetime import date
 from portal.commands.base import Command, CommandResult, require_id, require_positive_amount, require_reason
 from portal.domain import errors
 from portal.domain.money import is_known_currency
+from portal.domain.text import one_line, within
 from portal.models import Invoice
+from portal.models.base import column_length
 from portal.models.billing import InvoiceStatus
 from portal.persistence.protocols import UnitOfWork
 from portal.security.masking import mask_text
 
-MAX_CUSTOMER_NAME = 200
-MAX_CUSTOMER_EMAIL = 254
-MAX_DESCRIPTION = 500
 # Due dates far outside any business (a typo for 2027, or 9999-12-31) are refused, not stored.
 EARLIEST_DUE_DATE = date(2000, 1, 1)
 LATEST_DUE_DATE = date(2199, 12, 31)
@@ -46,13 +45,12 @@ class CreateInvoice(Command[InvoiceChanged]):
     def __post_init__(self) -> None:
         super().__post_init__()
         require_id(self.agent_id, "agent")
-        customer = mask_text((self.customer_name or "").strip())
-        if not customer:
-            raise errors.InputNotValid("Enter the customer's name.", "customer_name")
-        if len(customer) > MAX_CUSTOMER_NAME:
-            raise errors.InputNotValid(
-                f"Keep the customer's name under {MAX_CUSTOMER_NAME} characters.", "customer_name"
-            )
+        customer = one_line(
+            mask_text(self.customer_name or ""),
+            column_length(Invoice.customer_name),
+            "The customer's name",
+            "customer_name",
+        )
         require_positive_amount(self.amount_minor)
         if not isinstance(self.currency, str) or not is_known_currency(self.currency):
             raise errors.CurrencyMismatch(f"{self.currency} is not an ISO-4217 currency code.")
@@ -61,11 +59,14 @@ class CreateInvoice(Command[InvoiceChanged]):
                 f"Choose a due date between {EARLIEST_DUE_DATE.year} and {LATEST_DUE_DATE.year}.", "due_date"
             )
         email = (self.customer_email or "").strip() or None
-        if email is not None and len(email) > MAX_CUSTOMER_EMAIL:
-            raise errors.InputNotValid("That e-mail address is too long.", "customer_email")
-        description = mask_text((self.description or "").strip())
-        if len(description) > MAX_DESCRIPTION:
-            raise errors.InputNotValid(f"Keep the description under {MAX_DESCRIPTION} characters.", "description")
+        if email is not None:
+            within(email, column_length(Invoice.customer_email), "The e-mail address", "customer_email")
+        description = within(
+            mask_text((self.description or "").strip()),
+            column_length(Invoice.description),
+            "The description",
+            "description",
+        )
         self._set("customer_name", customer)
         self._set("customer_email", email)
         self._set("description", description)

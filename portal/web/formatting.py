@@ -11,6 +11,7 @@ from flask import Flask, g, has_request_context, request
 from markupsafe import Markup, escape
 
 from portal.domain.money import format_money as format_money_in
+from portal.domain.text import without_bidi_controls
 from portal.web.queries import query_args, sort_args
 
 SUPPORTED_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR")
@@ -66,11 +67,22 @@ def humanize(value: str | None) -> str:
     return (value or "").replace("_", " ")
 
 
+def shown(value: object) -> object:
+    """What every ``{{ … }}`` prints, less bidirectional controls: a stored name cannot reverse what people read."""
+    if isinstance(value, Markup):
+        # Safe text stays safe with characters taken out of it.
+        return Markup(without_bidi_controls(str(value)))
+    if isinstance(value, str):
+        return without_bidi_controls(value)
+    return value
+
+
 def install_template_filters(app: Flask) -> None:
     from portal.auth.permissions import can
     from portal.commands.base import new_idempotency_key
     from portal.security.masking import mask_email, mask_phone
 
+    app.jinja_env.finalize = shown
     app.add_template_filter(money_markup, "money")
     app.add_template_filter(format_utc, "utc")
     app.add_template_filter(format_day, "day")

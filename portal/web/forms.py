@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField
 from wtforms.validators import DataRequired, Length, Regexp
@@ -9,9 +12,24 @@ from wtforms.validators import DataRequired, Length, Regexp
 from portal.commands.base import new_idempotency_key
 from portal.domain import errors
 from portal.domain.money import InvalidAmount, parse_amount
+from portal.domain.phones import to_e164
+from portal.models.base import column_length
 from portal.security.passwords import MIN_PASSWORD_LENGTH
 
-PASSWORD_RULE = Length(min=MIN_PASSWORD_LENGTH, max=1024, message=f"At least {MIN_PASSWORD_LENGTH} characters.")
+
+def fits(column: Any) -> Length:
+    """No longer than its column (``fits(Agent.name)``) or a number of characters, saying so at the field."""
+    limit = column if isinstance(column, int) else column_length(column)
+    return Length(max=limit, message="At most %(max)d characters; this has %(length)d.")
+
+
+#: An amount as typed: "100,000,000,000.00" and a sign fit; anything longer is not an amount.
+MAX_AMOUNT_TEXT = 32
+MAX_PASSWORD_LENGTH = 1024
+PASSWORD_RULE = Length(
+    min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
+    message=f"At least {MIN_PASSWORD_LENGTH} characters, at most {MAX_PASSWORD_LENGTH}.",
+)  # fmt: skip
 
 
 class IdempotentForm(FlaskForm):
@@ -48,3 +66,9 @@ def amount_from(form: FlaskForm, field: str, currency: str, signed: bool = False
     except InvalidAmount as error:
         raise errors.AmountNotValid(str(error), field) from None
     return -amount if negative else amount
+
+
+def phone_from(form: FlaskForm, field: str) -> str | None:
+    """The field's phone number in E.164, read in the configured default region (``PHONE_REGION``); empty is None."""
+    typed = (form[field].data or "").strip()
+    return to_e164(typed, current_app.config["PHONE_REGION"], field) if typed else None

@@ -38,6 +38,6 @@ def install_input_guard(app: Flask) -> None:
 
     @app.before_request
     def _refuse_nul_characters() -> None:
-        values = [*request.args.values(), *(request.form.values() if request.method == "POST" else ())]
-        if any("\x00" in value for value in values):
+        sent = [*request.args.lists(), *(request.form.lists() if request.method in ("POST", "PUT", "PATCH") else ())]
+        if any("\x00" in name or any("\x00" in value for value in values) for name, values in sent):
             raise BadInput("Text with a NUL character cannot be stored: remove it and try again.")

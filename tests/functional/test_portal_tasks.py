@@ -72,7 +72,7 @@ def test_colours_other_than_hex_are_refused_and_change_nothing(client, db_sessio
     response = save(client, primary_color=value)
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Colours must look like #1d3557" in body or "longer than 7 characters" in body
+    assert "Colours must look like #1d3557" in body or "At most 7 characters" in body
     assert db_session.scalar(sa.select(sa.func.count(PortalAppearance.id))) == versions
     preview = client.get(
         f"{PORTAL}/appearance/preview", query_string={"primary_color": value, "accent_color": "#000000"}

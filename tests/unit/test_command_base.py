@@ -301,7 +301,7 @@ def test_a_reason_up_to_the_limit():
         (None, "Give a reason: it is kept in the audit trail."),
         (123, "Give a reason: it is kept in the audit trail."),
         (["why"], "Give a reason: it is kept in the audit trail."),
-        ("r" * 501, "Keep the reason under 500 characters."),
+        ("r" * 501, "The reason can have at most 500 characters; this has 501."),
     ],
 )
 def test_reason_refusals(reason, message):

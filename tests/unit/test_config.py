@@ -63,3 +63,13 @@ def test_development_starts_with_the_default_key(monkeypatch, tmp_path):
     monkeypatch.delenv("PORTAL_ENV", raising=False)
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"})
     assert app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY
+
+
+@pytest.mark.parametrize(("given", "kept"), [("", ""), ("gb", "GB"), (" US ", "US")])
+def test_the_phone_region_is_a_known_region_or_none(tmp_path, given, kept):
+    assert load_config(str(tmp_path), environ={"PHONE_REGION": given})["PHONE_REGION"] == kept
+
+
+def test_an_unknown_phone_region_stops_the_start(tmp_path):
+    with pytest.raises(ConfigurationError, match="PHONE_REGION must be a region such as GB or US, not 'UK'"):
+        load_config(str(tmp_path), environ={"PHONE_REGION": "UK"})

@@ -122,11 +122,17 @@ def test_anything_but_four_digits_is_refused(last4):
         ("   ", None),
         ("  TX-1  ", "TX-1"),
         ("paid with 4242424242424242", "paid with ***4242"),
-        ("r" * 130, "r" * 120),
+        ("r" * 120, "r" * 120),
     ],
 )
-def test_the_external_reference_is_stripped_masked_and_cut(given, kept):
+def test_the_external_reference_is_stripped_and_masked(given, kept):
     assert payment(external_reference=given).external_reference == kept
+
+
+def test_a_reference_longer_than_its_column_is_refused_at_its_field():
+    with pytest.raises(errors.InputNotValid, match="at most 120 characters; this has 121") as refused:
+        payment(external_reference="r" * 121)
+    assert refused.value.field == "reference"
 
 
 def test_payment_amounts():

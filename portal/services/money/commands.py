@@ -19,7 +19,9 @@ from portal.commands.base import (
     require_reason,
 )
 from portal.domain import errors
-from portal.models.billing import PAYMENT_METHODS
+from portal.domain.text import within
+from portal.models.base import column_length
+from portal.models.billing import PAYMENT_METHODS, Payment
 from portal.models.wallet import PayoutDecision
 from portal.security.masking import mask_text
 from portal.services.money.results import (
@@ -31,7 +33,7 @@ from portal.services.money.results import (
     WalletAdjusted,
 )
 
-MAX_REFERENCE_LENGTH = 120
+MAX_REFERENCE_LENGTH = column_length(Payment.external_reference)
 _LAST4 = re.compile(r"[0-9]{4}")
 
 
@@ -59,7 +61,12 @@ class RecordPayment(Command[PaymentRecorded]):
             raise errors.InputNotValid(f"Choose a payment method: {', '.join(PAYMENT_METHODS)}.", field="method")
         if self.instrument_last4 is not None and not _LAST4.fullmatch(self.instrument_last4):
             raise errors.InputNotValid("Only the last four digits of the card or account are kept.", "instrument")
-        reference = mask_text((self.external_reference or "").strip())[:MAX_REFERENCE_LENGTH]
+        reference = within(
+            mask_text((self.external_reference or "").strip()),
+            MAX_REFERENCE_LENGTH,
+            "The payment reference",
+            "reference",
+        )
         self._set("external_reference", reference or None)
 
 
