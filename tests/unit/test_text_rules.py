@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portal.commands.base import Command, CommandResult
 from portal.domain import errors
 from portal.domain.phones import is_known_region, readable, to_e164
 from portal.domain.text import BIDI_CONTROLS, one_line, refuse_control_characters, within, without_bidi_controls
@@ -74,7 +75,28 @@ def test_a_command_drops_bidi_controls_from_its_text_before_checking_it():
     assert (command.slug, command.agent_name, command.email) == ("mirror", "evil", "a@b.example")
 
 
+@dataclasses.dataclass(frozen=True)
+class Note:
+    text: str
+    count: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Annotate(Command[CommandResult]):
+    name = "annotate"
+    result_type = CommandResult
+
+    note: Note
+    kind: type = Note
+
+
 def test_a_command_drops_them_from_a_value_it_carries():
+    command = Annotate(idempotency_key="k", note=Note(f"evil{RLO}", 3))
+    assert command.note == Note("evil", 3)
+    assert command.kind is Note, "a class is not a value to clean"
+
+
+def test_the_appearance_draft_carries_no_bidi_controls():
     draft = AppearanceDraft(f"Name{RLO}", f"Hello{RLO}", "#1d3557", "#e63946")
     command = SaveAppearance(idempotency_key="k", agent_id=1, draft=draft)
     assert dataclasses.astuple(command.draft)[:2] == ("Name", "Hello")
