@@ -83,16 +83,14 @@ def register_commands(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
     from portal.web.correlation import install_correlation_id
     from portal.web.input_guard import install_input_guard
+    from portal.web.proxies import behind_proxies
     from portal.web.security_headers import install_security_headers
 
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
-        # Behind that many proxies we run ourselves: the client address, scheme and host they saw win.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        app.wsgi_app = behind_proxies(app.wsgi_app, hops)  # type: ignore[method-assign]
     install_correlation_id(app)
     install_security_headers(app)
     install_input_guard(app)

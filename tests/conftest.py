@@ -69,6 +69,7 @@ def make_app(database_url: str, instance_path: Path, **overrides) -> Flask:
         "LOG_JSON": True,
         "LOGIN_LIMIT_PER_IP": "10000 per minute",
         "LOGIN_LIMIT_PER_ACCOUNT": "10000 per minute",
+        "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE": "10000 per minute",
         **overrides,
     }
     if database_url.startswith("postgresql"):

@@ -1,11 +1,13 @@
 """The agent portal's blueprint: the agent's own users only, where the portal is switched on for the agent."""
 
 from flask import Blueprint, abort, g, make_response, render_template, request, url_for
+from flask_login import current_user
 
 from portal import data_access
 from portal.auth.permissions import portal_agent_for
 from portal.extensions import db
 from portal.services.feature_flags import AGENT_PORTAL, enabled_for
+from portal.web.errors import ErrorFrame, register_error_frame
 
 bp = Blueprint("agent_portal", __name__)
 
@@ -54,3 +56,19 @@ def _portal_frame() -> dict:
         "unread": data_access.unread_notifications(agent),
         "portal_nav": nav,
     }
+
+
+def _error_frame() -> dict | None:
+    """An error under the agent's own portal (an unknown address included) keeps its branding and navigation."""
+    if g.get("agent") is None:
+        slug = request.path.split("/")[2] if request.path.count("/") >= 2 else ""
+        agent = data_access.agent_by_slug(slug) if slug else None
+        if agent is None or not current_user.is_authenticated or current_user.agent_id != agent.id:
+            return None
+        g.agent, g.portal_slug = agent, agent.slug
+    return _portal_frame()
+
+
+bp.record_once(
+    lambda state: register_error_frame(state.app, ErrorFrame("/portal/", "portal/layout.html", _error_frame))
+)

@@ -24,8 +24,23 @@ def _context() -> LoginContext:
     )
 
 
-def _login_account() -> str:
-    return "account:" + request.form.get("email", "").strip().lower()
+def _account() -> str:
+    return request.form.get("email", "").strip().lower()
+
+
+def _account_from_this_address() -> str:
+    """Guesses at one account from one address: someone guessing elsewhere cannot lock its owner out."""
+    return f"account:{_account()}:from:{request.remote_addr}"
+
+
+def _account_from_anywhere() -> str:
+    """Guesses at one account from every address together: a slow, spread-out guesser is stopped too."""
+    return f"account:{_account()}"
+
+
+def _refused(response: Response) -> bool:
+    """Only a wrong password or an unknown account counts against an account's limits."""
+    return response.status_code == 401
 
 
 def login_refused_for_now(limit: RequestLimit) -> Response:
@@ -46,8 +61,15 @@ def index():
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], on_breach=login_refused_for_now)
 @limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_login_account,
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_account_from_this_address,
+    deduct_when=_refused,
     on_breach=login_refused_for_now,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE"], methods=["POST"], key_func=_account_from_anywhere,
+    deduct_when=_refused, on_breach=login_refused_for_now,
 )  # fmt: skip
 def login():
     if current_user.is_authenticated:

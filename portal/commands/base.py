@@ -155,12 +155,28 @@ def require_nonzero_amount(amount_minor: Any) -> int:
     return amount_minor
 
 
+def masked_within(
+    text: str, limit: int, what: str, field: str, refusal: type[errors.InputNotValid] = errors.InputNotValid
+) -> str:
+    """``text`` with card numbers, e-mail addresses and phone numbers masked, at most ``limit`` characters
+    as typed and as stored (masking can lengthen it)."""
+    within(text, limit, what, field, refusal)
+    masked = mask_text(text)
+    if len(masked) > limit:
+        raise refusal(
+            f"{what} has {len(masked):,} characters once the card numbers, e-mail addresses and phone numbers in it "
+            f"are masked; keep it to {limit:,}.",
+            field,
+        )
+    return masked
+
+
 def require_reason(reason: Any) -> str:
     """A non-empty reason, masked: it is kept in the audit trail and shown to people."""
-    text = mask_text(reason.strip()) if isinstance(reason, str) else ""
+    text = reason.strip() if isinstance(reason, str) else ""
     if not text:
         raise errors.ReasonRequired("Give a reason: it is kept in the audit trail.")
-    return within(text, MAX_REASON_LENGTH, "The reason", "reason", refusal=errors.ReasonRequired)
+    return masked_within(text, MAX_REASON_LENGTH, "The reason", "reason", refusal=errors.ReasonRequired)
 
 
 def require_id(value: Any, what: str) -> int:

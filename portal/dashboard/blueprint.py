@@ -1,8 +1,10 @@
 """The dashboard's blueprint: staff only, each endpoint's permission checked once per request."""
 
 from flask import Blueprint, request, url_for
+from flask_login import current_user
 
 from portal.auth.permissions import ENDPOINTS, can, require_staff
+from portal.web.errors import ErrorFrame, register_error_frame
 
 bp = Blueprint("dashboard", __name__)
 bp.before_request(require_staff)
@@ -36,3 +38,15 @@ def _navigation() -> dict:
         (url_for(endpoint), label, section == here) for section, label, endpoint in SECTIONS if can(ENDPOINTS[endpoint])
     ]
     return {"nav_items": items}
+
+
+def _error_frame() -> dict | None:
+    """An error under /dashboard/ (an unknown address included) keeps the navigation, for staff."""
+    if not (current_user.is_authenticated and current_user.is_staff):
+        return None
+    return _navigation()
+
+
+bp.record_once(
+    lambda state: register_error_frame(state.app, ErrorFrame("/dashboard/", "dashboard/layout.html", _error_frame))
+)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from wtforms import (
     BooleanField,
@@ -26,6 +27,7 @@ from portal.models.wallet import Payout, WalletTransaction
 from portal.security.secure_settings import MAX_SECRET_LENGTH
 from portal.web.forms import MAX_AMOUNT_TEXT, PASSWORD_RULE, IdempotentForm, fits
 
+_PERCENT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,4})?")
 SLUG_HELP = "Lower-case letters, digits and dashes; it becomes the portal's address."
 SLUG_RULE = Regexp(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", message=SLUG_HELP)
 #: "12.5%" or "7.25": a rate longer than this is not a percentage.
@@ -34,13 +36,13 @@ CURRENCY_RULE = Regexp(r"^[A-Z]{3}$", message="Three capital letters, such as EU
 
 
 def percent_to_bps(text: str) -> int:
-    try:
-        value = Decimal((text or "").strip().rstrip("%").strip())
-    except InvalidOperation:
-        raise ValidationError("Enter a percentage such as 10 or 7.5.") from None
-    if not value.is_finite():
+    """``7.5`` (or ``7.5%``) as 750 basis points: ASCII digits, a dot for decimals, at most two of them."""
+    typed = (text or "").strip().removesuffix("%").strip()
+    if "," in typed:
+        raise ValidationError("Use a dot for decimals, such as 7.5.")
+    if not _PERCENT.fullmatch(typed):
         raise ValidationError("Enter a percentage such as 10 or 7.5.")
-    bps = value * 100
+    bps = Decimal(typed) * 100
     if bps != bps.to_integral_value() or not 0 <= bps <= 10_000:
         raise ValidationError("Enter a percentage between 0 and 100 with at most two decimals.")
     return int(bps)
@@ -94,6 +96,7 @@ class InvoiceForm(IdempotentForm):
     description = TextAreaField("Description", validators=[Optional(), fits(Invoice.description)])
     amount = StringField("Amount", validators=[DataRequired("Enter the amount."), fits(MAX_AMOUNT_TEXT)])
     # types-WTForms lags here too: WTForms 3.1 added invalid_value_message.
+    confirm_repeat = BooleanField("Yes, create another draft like it")
     due_date = DateField(  # type: ignore[call-arg]
         "Due date",
         validators=[InputRequired("Choose a due date.")],

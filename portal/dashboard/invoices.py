@@ -53,7 +53,7 @@ def invoice_new():
             idempotency_key=form.key, agent_id=agent.id, customer_name=text(form.customer_name),
             amount_minor=amount_from(form, "amount", agent.currency), currency=agent.currency,
             due_date=form.due_date.data, customer_email=text(form.customer_email),
-            description=form.description.data or "",
+            description=form.description.data or "", confirm_repeat=form.confirm_repeat.data,
         )  # fmt: skip
 
     def done(result) -> str:

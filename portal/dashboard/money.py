@@ -61,6 +61,7 @@ def commissions_approve_many():
         flash("Tick the commissions to approve first.", "info")
         return redirect_after_post(url_for("dashboard.commissions"))
     approved, skipped = 0, []
+    credited: dict[str, int] = {}
     for commission_id in chosen:
         try:
             result = run(
@@ -70,7 +71,12 @@ def commissions_approve_many():
             skipped.append(f"#{commission_id}: {error.message}")
         else:
             approved += not result.replayed
-    flash(f"{approved} of {len(chosen)} commissions approved.", "success")
+            if not result.replayed:
+                credited[result.currency] = credited.get(result.currency, 0) + result.credited_minor
+    amounts = ", ".join(format_money(minor, currency) for currency, minor in sorted(credited.items()))
+    flash(
+        f"{approved} of {len(chosen)} commissions approved" + (f": {amounts} credited." if amounts else "."), "success"
+    )
     for line in skipped[:5]:
         flash(line, "info")
     return redirect_after_post(url_for("dashboard.commissions"))

@@ -28,6 +28,8 @@ def to_e164(text: str, region: str | None = None, field: str = "phone") -> str:
         if region:
             raise InputNotValid(f"Enter a phone number, such as {EXAMPLE}.", field) from None
         raise InputNotValid(f"Enter the phone number with its country code, such as {EXAMPLE}.", field) from None
+    if number.extension:
+        raise InputNotValid("An extension cannot be kept: enter the number without it.", field)
     if not phonenumbers.is_valid_number(number):
         raise InputNotValid(f"{typed} is not a valid phone number; check the country code and the digits.", field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -10,7 +10,13 @@ themselves (Arabic, Hebrew) need no controls and are kept as typed.
 
 from __future__ import annotations
 
+import unicodedata
+
 from portal.domain.errors import InputNotValid
+
+#: Control characters (C0, DEL, C1: NEL included) and the line and paragraph separators: e-mail
+#: headers and log lines read each of them as a line break.
+_BREAKING = frozenset(("Cc", "Zl", "Zp"))
 
 #: Embeddings, overrides, isolates and the implicit marks (LRM, RLM, ALM).
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -22,10 +28,10 @@ def without_bidi_controls(text: str) -> str:
     return text.translate(_DROP_BIDI)
 
 
-def refuse_control_characters(value: str, what: str, field: str) -> None:
+def refuse_control_characters(value: str, what: str, field: str, refusal: type[InputNotValid] = InputNotValid) -> None:
     """A name can reach an e-mail header or a log line: a line break or other control character is refused."""
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InputNotValid(f"{what} cannot contain line breaks or other control characters.", field)
+    if any(unicodedata.category(ch) in _BREAKING for ch in value):
+        raise refusal(f"{what} cannot contain line breaks or other control characters.", field)
 
 
 def within(text: str, limit: int, what: str, field: str, refusal: type[InputNotValid] = InputNotValid) -> str:
@@ -33,6 +39,11 @@ def within(text: str, limit: int, what: str, field: str, refusal: type[InputNotV
     if len(text) > limit:
         raise refusal(f"{what} can have at most {limit:,} characters; this has {len(text):,}.", field)
     return text
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, for a generated text (a subject) quoting a long name."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def one_line(value: str | None, limit: int, what: str, field: str) -> str:

@@ -126,7 +126,8 @@ class Invoice(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(sa.ForeignKey("agent.id"))
-    number: Mapped[str] = mapped_column(sa.String(40))
+    #: ``SLUG-00042``: a slug of up to 64 characters, a dash and the running count.
+    number: Mapped[str] = mapped_column(sa.String(80))
     customer_name: Mapped[str] = mapped_column(sa.String(200))
     customer_email: Mapped[str | None] = mapped_column(sa.String(254))
     description: Mapped[str] = mapped_column(sa.String(500), default="")

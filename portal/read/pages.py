@@ -66,13 +66,16 @@ class Page(Generic[T]):
         return (self.number - 1) * self.per_page + len(self.items)
 
 
-def paginate(session, query, request: PageRequest, make: Callable[[Any], T]) -> Page[T]:
+def paginate(session, query, request: PageRequest, make: Callable[[Any], T], count=None) -> Page[T]:
     """One page of ``query`` (a select of labelled columns) and the total: two queries.
 
-    A page past the end is not shown empty (as if the list were): the last page is
-    shown instead, saying which page was asked for.
+    ``count`` is a cheaper query of the same total, when there is one (without a join
+    that adds no rows). A page past the end is not shown empty (as if the list were):
+    the last page is shown instead, saying which page was asked for.
     """
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    if count is None:
+        count = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    total = session.scalar(count) or 0
     asked_for = None
     if total and request.offset >= total:
         asked_for = request.number

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Invoice, Payment
-from portal.read.pages import Page, PageRequest
+from portal.read.pages import Page, PageRequest, paginate
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,9 @@ class PaymentReadRepository:
         return [PaymentRow(**row) for row in rows]
 
     def page_for_agent(self, agent_id: int, request: PageRequest) -> Page[PaymentRow]:
-        # Counted on the payment table alone: the join to the invoice adds nothing to the count.
-        """One page of the agent's payments: two queries."""
-        total = self.session.scalar(sa.select(sa.func.count(Payment.id)).where(Payment.agent_id == agent_id))
-        rows = self.session.execute(self._for_agent(agent_id).limit(request.per_page).offset(request.offset))
-        return Page([PaymentRow(**row) for row in rows.mappings()], request.number, request.per_page, total or 0)
+        """One page of the agent's payments: two queries (counted on the payment table alone)."""
+        count = sa.select(sa.func.count(Payment.id)).where(Payment.agent_id == agent_id)
+        return paginate(self.session, self._for_agent(agent_id), request, lambda row: PaymentRow(**row), count)
 
     def invoice_id_of(self, payment_id: int) -> int | None:
         """The invoice a payment was made on, or None."""

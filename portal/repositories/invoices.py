@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 
 from portal.models import Agent, Invoice
@@ -23,6 +25,15 @@ class InvoiceRepository(Repository[Invoice]):
         """The invoice and its agent, in one query."""
         row = self.session.execute(_WITH_AGENT, {"invoice": invoice_id}).first()
         return (row.Invoice, row.Agent) if row else None
+
+    def last_alike(self, agent_id: int, customer_name: str, amount_minor: int, since: datetime) -> datetime | None:
+        """When an invoice for this customer and amount was last drafted for the agent, if since ``since``."""
+        return self.session.scalar(
+            sa.select(sa.func.max(Invoice.created_at)).where(
+                Invoice.agent_id == agent_id, Invoice.customer_name == customer_name,
+                Invoice.amount_minor == amount_minor, Invoice.created_at >= since,
+            )
+        )  # fmt: skip
 
     def next_number(self, agent: Agent) -> str:
         """``NORTHWIND-00042``: the agent's slug (unique) and its running invoice count.

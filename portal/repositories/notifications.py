@@ -7,8 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from portal.domain.text import shortened
 from portal.models import EmailOutbox, Notification, User
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import UTCDateTime, column_length, utcnow
 from portal.models.notification import Audience
 from portal.models.user import Role
 from portal.repositories.base import changed_rows
@@ -38,6 +39,8 @@ def _queue_emails(recipients: sa.ColumnElement[bool]) -> sa.Insert:
     )
 
 
+#: A subject quotes names (an agent's, up to 200 characters): a long one is cut to fit, with an ellipsis.
+SUBJECT_LENGTH = column_length(Notification.subject)
 # Built once and reused: no statement or cache key to rebuild on the hot path.
 _INSERT_NOTIFICATION = sa.insert(Notification.__table__).returning(Notification.__table__.c.id)
 _QUEUE_FOR_AGENT = _queue_emails(User.agent_id == sa.bindparam("agent"))
@@ -65,7 +68,7 @@ class NotificationRepository:
                 "audience": notification.audience,
                 "agent_id": notification.agent_id,
                 "kind": notification.kind,
-                "subject": mask_text(notification.subject),
+                "subject": shortened(mask_text(notification.subject), SUBJECT_LENGTH),
                 "body": mask_text(notification.body),
                 "link": notification.link,
                 "created_at": now,

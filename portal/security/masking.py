@@ -18,12 +18,11 @@ _EMAIL = re.compile(
 # A whole run of 13 to 19 digits, optionally grouped by single spaces or dashes:
 # never a piece of a longer run, nor of a number written with a leading + (a phone).
 _CARD_CANDIDATE = re.compile(r"(?<![0-9+])(?<![0-9+][ -])(?:[0-9][ -]?){12,18}[0-9](?![0-9])(?![ -][0-9])")
-# IBAN candidates in free text, in either case: compact or grouped by single spaces;
-# only the longest prefix that passes the ISO 13616 mod-97 check is treated as an IBAN.
-_IBAN_CANDIDATE = re.compile(
-    r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?)(?![A-Za-z0-9])",
-    re.IGNORECASE,
-)
+# IBAN candidates in free text, compact or grouped by single spaces, in capitals or all in small
+# letters (a word in mixed case, such as "Paid", ends a candidate); only the longest prefix that
+# passes the ISO 13616 mod-97 check is treated as an IBAN.
+_IBAN_UPPER = r"[A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?)"
+_IBAN_CANDIDATE = re.compile(rf"(?<![A-Za-z0-9])(?:{_IBAN_UPPER}|{_IBAN_UPPER.replace('A-Z', 'a-z')})(?![A-Za-z0-9])")
 # Phone numbers in free text: international (leading +), North American
 # ``(555) 123-4567`` / ``555-123-4567``, or national with a trunk 0
 # (``020 7946 0958``). Dates and short references are left alone.

@@ -8,6 +8,7 @@ written to a log, an audit event or a notification.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +19,9 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from portal.domain.errors import DomainError, NotFound
+from portal.domain.errors import InputNotValid, NotFound
 from portal.domain.money import is_known_currency
+from portal.domain.text import refuse_control_characters, within, without_bidi_controls
 from portal.models import Setting
 from portal.persistence.protocols import UnitOfWork
 from portal.persistence.unit_of_work import SessionUnitOfWork
@@ -28,18 +30,19 @@ from portal.security.envelope import Envelope, move, open_envelope, rewrap
 from portal.security.key_providers import PROVIDER_OF_PREFIX, KeyProvider, KeyVersionInUse
 
 SECRET_MASK = "••••••••"
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,15}")
 MAX_SECRET_LENGTH = 4096
 
 
-class SettingNotValid(DomainError):
+class SettingNotValid(InputNotValid):
     default_field = "value"
 
 
 def _parse_int(definition: SettingDefinition, raw: Any) -> int:
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise SettingNotValid(f"{definition.label} must be a whole number.") from None
+    text = str(raw).strip()
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise SettingNotValid(f"{definition.label} must be a whole number, in digits 0 to 9.")
+    value = int(text)
     if definition.minimum is not None and value < definition.minimum:
         raise SettingNotValid(f"{definition.label} must be at least {definition.minimum}.")
     if definition.maximum is not None and value > definition.maximum:
@@ -57,7 +60,9 @@ def _parse_bool(definition: SettingDefinition, raw: Any) -> bool:
 
 
 def _parse_text(definition: SettingDefinition, raw: Any) -> str:
-    value = str(raw).strip()
+    value = without_bidi_controls(str(raw)).strip()
+    refuse_control_characters(value, definition.label, "value", refusal=SettingNotValid)
+    within(value, MAX_SECRET_LENGTH, definition.label, "value", refusal=SettingNotValid)
     if not value and not definition.optional:
         raise SettingNotValid(f"{definition.label} cannot be empty.")
     if definition.validate and value:
@@ -66,9 +71,7 @@ def _parse_text(definition: SettingDefinition, raw: Any) -> str:
 
 
 def _sender(value: str) -> None:
-    """``Agent Portal <portal@example.com>``: one address, and nothing that could add a header."""
-    if "\r" in value or "\n" in value:
-        raise SettingNotValid("The e-mail sender cannot contain line breaks.")
+    """``Agent Portal <portal@example.com>``: one address that makes a From header (no line break: see _parse_text)."""
     _name, address = parseaddr(value)
     if "@" not in address or " " in address:
         raise SettingNotValid("Give the sender as an address, such as Agent Portal <portal@example.com>.")

@@ -159,6 +159,7 @@ def _add_agent_story(runner: CommandRunner, clock: DemoClock, spec: DemoAgent) -
                 idempotency_key=key, agent_id=agent_id, customer_name=customer, amount_minor=amount,
                 currency=spec.currency, due_date=(clock() + timedelta(days=30)).date(),
                 customer_email=f"billing@{customer.split()[0].lower()}.example", description="Placement fees",
+                confirm_repeat=True,
             )
         ).invoice_id  # fmt: skip
         clock.advance(1)

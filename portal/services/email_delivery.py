@@ -36,7 +36,7 @@ from portal.models.base import utcnow
 from portal.persistence.unit_of_work import SessionUnitOfWork
 from portal.repositories.settings import SettingsRepository
 from portal.security.masking import mask_text
-from portal.security.secure_settings import SecureSettings, setting_value
+from portal.security.secure_settings import SecureSettings, SettingNotValid, setting_value
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +65,9 @@ class SmtpSettings:
 
     @classmethod
     def load(cls, session: Session, settings: SecureSettings) -> SmtpSettings:
+        """The settings; SettingNotValid if the sender cannot head an e-mail (then every e-mail waits, none fails)."""
         stored = SettingsRepository(session)
-        return cls(
+        loaded = cls(
             host=setting_value(stored, "smtp_host"),
             port=setting_value(stored, "smtp_port"),
             user=setting_value(stored, "smtp_user"),
@@ -74,6 +75,13 @@ class SmtpSettings:
             starttls=setting_value(stored, "smtp_starttls"),
             sender=setting_value(stored, "smtp_from"),
         )
+        try:
+            EmailMessage()["From"] = loaded.sender
+        except (ValueError, TypeError) as error:
+            raise SettingNotValid(
+                f"The e-mail sender (smtp_from) cannot head an e-mail ({error}): correct it; queued e-mails wait."
+            ) from None
+        return loaded
 
 
 @dataclass

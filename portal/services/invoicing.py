@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from portal.commands.base import Command, CommandResult, require_id, require_positive_amount, require_reason
+from portal.commands.base import (
+    PERMISSION,
+    Command,
+    CommandResult,
+    masked_within,
+    require_id,
+    require_positive_amount,
+    require_reason,
+)
 from portal.domain import errors
-from portal.domain.money import is_known_currency
+from portal.domain.money import format_money, is_known_currency
 from portal.domain.text import one_line, within
 from portal.models import Invoice
 from portal.models.base import column_length
 from portal.models.billing import InvoiceStatus
 from portal.persistence.protocols import UnitOfWork
-from portal.security.masking import mask_text
+from portal.services.money.repeats import check_not_a_repeat, since
 
 # Due dates far outside any business (a typo for 2027, or 9999-12-31) are refused, not stored.
 EARLIEST_DUE_DATE = date(2000, 1, 1)
@@ -41,16 +49,17 @@ class CreateInvoice(Command[InvoiceChanged]):
     due_date: date
     customer_email: str | None = None
     description: str = ""
+    #: The person confirmed that this repeats a draft for the same customer and amount minutes ago on purpose.
+    confirm_repeat: bool = field(default=False, metadata=PERMISSION)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         require_id(self.agent_id, "agent")
-        customer = one_line(
-            mask_text(self.customer_name or ""),
-            column_length(Invoice.customer_name),
-            "The customer's name",
-            "customer_name",
-        )
+        limit = column_length(Invoice.customer_name)
+        customer = masked_within(
+            one_line(self.customer_name, limit, "The customer's name", "customer_name"),
+            limit, "The customer's name", "customer_name",
+        )  # fmt: skip
         require_positive_amount(self.amount_minor)
         if not isinstance(self.currency, str) or not is_known_currency(self.currency):
             raise errors.CurrencyMismatch(f"{self.currency} is not an ISO-4217 currency code.")
@@ -61,11 +70,8 @@ class CreateInvoice(Command[InvoiceChanged]):
         email = (self.customer_email or "").strip() or None
         if email is not None:
             within(email, column_length(Invoice.customer_email), "The e-mail address", "customer_email")
-        description = within(
-            mask_text((self.description or "").strip()),
-            column_length(Invoice.description),
-            "The description",
-            "description",
+        description = masked_within(
+            (self.description or "").strip(), column_length(Invoice.description), "The description", "description"
         )
         self._set("customer_name", customer)
         self._set("customer_email", email)
@@ -106,6 +112,12 @@ def create_invoice(uow: UnitOfWork, command: CreateInvoice) -> InvoiceChanged:
     agent = uow.agents.require(command.agent_id)
     if command.currency != agent.currency:
         raise errors.CurrencyMismatch(f"{agent.name} invoices in {agent.currency}.")
+    if not command.confirm_repeat:
+        check_not_a_repeat(
+            uow.invoices.last_alike(agent.id, command.customer_name, command.amount_minor, since(uow.now)), uow.now,
+            f"A draft invoice of {format_money(command.amount_minor, command.currency)} for {command.customer_name} "
+            "was created", "create another?",
+        )  # fmt: skip
     invoice = uow.invoices.add(
         Invoice(
             agent_id=agent.id, number=uow.invoices.next_number(agent), customer_name=command.customer_name,

@@ -13,9 +13,11 @@ def install_correlation_id(app: Flask) -> None:
     """An incoming ``X-Request-ID`` is kept only behind a trusted proxy; anyone else gets a new one."""
     trusted = app.config.get("TRUSTED_PROXY_HOPS", 0) > 0
 
-    @app.before_request
     def _bind() -> None:
         g.correlation_id = bind_correlation_id(request.headers.get(HEADER) if trusted else None)
+
+    # First of all the hooks: a request refused by any other (CSRF, a rate limit) still has its id.
+    app.before_request_funcs.setdefault(None, []).insert(0, _bind)
 
     @app.after_request
     def _echo(response: Response) -> Response:

@@ -9,8 +9,11 @@ is rolled back first, so the page never reads through an aborted transaction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from flask import Flask, Response, g, make_response, render_template, request
+from flask import Flask, Response, current_app, g, make_response, render_template, request
+from flask.sansio.app import App
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -40,16 +43,33 @@ DATABASE_DOWN = "The portal cannot reach its database at the moment. Nothing was
 PLAIN = "base.html"
 
 
-def _area_layout() -> str:
-    """The frame of the area the request is in, when it can be drawn for the person looking."""
-    user = g.get("_login_user")
-    if g.get("database_down") or user is None or not user.is_authenticated:
-        return PLAIN
-    if request.blueprint == "dashboard" and user.is_staff:
-        return "dashboard/layout.html"
-    if request.blueprint == "agent_portal" and g.get("agent") is not None:
-        return "portal/layout.html"
-    return PLAIN
+@dataclass(frozen=True)
+class ErrorFrame:
+    """An area's frame around its error pages: under ``prefix``, ``layout`` with what ``context`` gives.
+
+    ``context`` answers None when the person looking may not see this area's frame
+    (a 404 under another agent's portal is drawn plain, confirming nothing).
+    """
+
+    prefix: str
+    layout: str
+    context: Callable[[], dict | None]
+
+
+def register_error_frame(app: App, frame: ErrorFrame) -> None:
+    """Called by each area's blueprint when it is registered."""
+    app.extensions.setdefault("portal.error_frames", []).append(frame)
+
+
+def _frame() -> tuple[str, dict]:
+    """The layout of the area the request is in, and its context, when it can be drawn for the person looking."""
+    if g.get("database_down"):
+        return PLAIN, {}
+    for frame in current_app.extensions.get("portal.error_frames", []):
+        if request.path.startswith(frame.prefix):
+            context = frame.context()
+            return (frame.layout, context) if context is not None else (PLAIN, {})
+    return PLAIN, {}
 
 
 def _roll_back() -> None:
@@ -63,7 +83,8 @@ def _render(code: int, title: str, message: str) -> Response:
     template = "errors/_error.html" if wants_fragment() else "errors/error.html"
     context = {"code": code, "title": title, "message": message, "correlation_id": g.get("correlation_id")}
     try:
-        html = render_template(template, layout=_area_layout(), **context)
+        layout, frame_context = _frame()
+        html = render_template(template, layout=layout, **frame_context, **context)
     except Exception:
         logger.exception("the error page's frame failed; answering the plain page")
         _roll_back()

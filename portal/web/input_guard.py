@@ -1,8 +1,8 @@
 """Input no page can use is refused before any view runs: ids that no row can have, NUL characters.
 
 Path ids are ASCII digits from 1 to 2**31 - 1 (the ``int`` converter), so a larger
-one, or one in other scripts' digits, is simply not found. A NUL character in a
-query string or a form field cannot be stored (PostgreSQL refuses it in text):
+one, or one in other scripts' digits, is simply not found. A NUL character in the
+path, a query string or a form field cannot be stored (PostgreSQL refuses it in text):
 the request is refused with a message that says so, and changes nothing.
 """
 
@@ -39,5 +39,6 @@ def install_input_guard(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_characters() -> None:
         sent = [*request.args.lists(), *(request.form.lists() if request.method in ("POST", "PUT", "PATCH") else ())]
-        if any("\x00" in name or any("\x00" in value for value in values) for name, values in sent):
+        in_path = "\x00" in request.path
+        if in_path or any("\x00" in name or any("\x00" in value for value in values) for name, values in sent):
             raise BadInput("Text with a NUL character cannot be stored: remove it and try again.")

@@ -152,3 +152,33 @@ def test_hardening_06_a_page_past_the_end_shows_the_last_page_and_says_so(app, c
     assert f"Page 999,999 does not exist — this is the last page ({last})" in body
     assert "No agents yet" not in body
     assert re.search(rf"{2 * last - 1}–{agents} of {agents}|{agents}–{agents} of {agents}", body)
+
+
+@pytest.mark.parametrize("role", ["agent", "admin"])
+@pytest.mark.parametrize("path", ["/portal/north%00wind/", "/portal/northwind%00/invoices", "/dashboard/agents%00"])
+def test_hardening_05_a_nul_in_the_path_is_refused_with_a_message(client, ids, role, path):
+    log_in_as(client, role)
+    response = client.get(path)
+    assert response.status_code == 400 and NUL_REFUSED in response.get_data(as_text=True)
+
+
+LISTED = re.compile(r"<table|<li class=\"notification")
+PAGED = {
+    "admin": ["/dashboard/agents", "/dashboard/invoices", "/dashboard/commissions?status=all",
+              "/dashboard/payouts?status=all", "/dashboard/audit", "/dashboard/users",
+              *[f"/dashboard/agents/{{agent_id}}?tab={tab}" for tab in
+                ("invoices", "payments", "ledger", "payouts", "commissions", "notifications", "audit")]],
+    "agent": ["/portal/northwind/invoices", "/portal/northwind/payments", "/portal/northwind/wallet",
+              "/portal/northwind/payouts", "/portal/northwind/notifications"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "url"), [(role, url) for role, urls in PAGED.items() for url in urls])
+def test_hardening_06_every_list_past_its_end_shows_its_last_page_and_says_so(client, ids, role, url):
+    log_in_as(client, role)
+    url = url.format(**ids)
+    first = client.get(url).get_data(as_text=True)
+    assert LISTED.search(first), f"{url} lists something in the demo data"
+    beyond = client.get(f"{url}{'&' if '?' in url else '?'}page=999999").get_data(as_text=True)
+    assert "Page 999,999 does not exist — this is the last page (" in beyond, url
+    assert LISTED.search(beyond), f"{url}: the last page's rows, not an empty list"

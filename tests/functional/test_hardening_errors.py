@@ -181,3 +181,35 @@ def test_hardening_11_next_after_log_in_never_leaves_the_site(client, demo):
         )
         assert response.status_code == 303 and response.headers["Location"] == "/dashboard/", target
         client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/dashboard/").get_data(as_text=True))})
+
+
+def test_hardening_08_a_refused_csrf_token_page_has_a_reference_and_every_header(client, demo):
+    log_in_as(client, "finance")
+    response = client.post("/dashboard/agents/new", data={"csrf_token": "forged"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert_guarded(response)
+    assert f"<code>{response.headers['X-Request-ID']}</code>" in body, "the page quotes the id the logs carry"
+    assert 'aria-label="Dashboard"' in body, "a refused form keeps the dashboard around it"
+
+
+@pytest.mark.parametrize(("method", "code"), [("get", 404), ("delete", 405)])
+def test_hardening_08_a_missing_dashboard_page_keeps_the_dashboard_frame(client, demo, method, code):
+    log_in_as(client, "viewer")
+    response = getattr(client, method)("/dashboard/no-such-page" if code == 404 else "/dashboard/agents")
+    body = response.get_data(as_text=True)
+    assert response.status_code == code and 'aria-label="Dashboard"' in body
+    assert f"<code>{response.headers['X-Request-ID']}</code>" in body
+
+
+def test_hardening_08_a_missing_portal_page_keeps_the_agents_own_frame_only(client, demo):
+    log_in_as(client, "agent")
+    own = client.get("/portal/northwind/no-such-page")
+    assert own.status_code == 404 and 'aria-label="Portal"' in own.get_data(as_text=True)
+    other = client.get("/portal/bluebird/no-such-page")
+    assert other.status_code == 404
+    assert 'aria-label="Portal"' not in other.get_data(as_text=True), "another agent's frame confirms nothing"
+    staff = client.application.test_client()
+    log_in_as(staff, "admin")
+    plain = staff.get("/portal/northwind/no-such-page")
+    assert plain.status_code == 404 and 'aria-label="Portal"' not in plain.get_data(as_text=True)

@@ -137,3 +137,47 @@ def test_hardening_19_marking_a_payout_paid_tells_the_agent(client, db_session, 
         note.body
         == f"Your payout of {format_money(payout.amount_minor, payout.currency)} was paid out to your bank account."
     )
+
+
+def test_hardening_02_approving_many_commissions_says_how_much_was_credited(client, db_session, demo):
+    from portal.models import Commission
+
+    log_in_as(client, "finance")
+    pending = db_session.execute(
+        sa.select(Commission.id, Commission.amount_minor, Commission.currency).where(Commission.status == "pending")
+    ).all()
+    assert len(pending) >= 2
+    response = client.post(
+        "/dashboard/commissions/approve-many",
+        data={"csrf_token": page_token(client, "/dashboard/commissions"), "idempotency_key": "e" * 32,
+              "commission": [str(row.id) for row in pending]},
+    )  # fmt: skip
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    totals: dict[str, int] = {}
+    for row in pending:
+        totals[row.currency] = totals.get(row.currency, 0) + row.amount_minor
+    credited = ", ".join(format_money(minor, currency) for currency, minor in sorted(totals.items()))
+    assert f"{len(pending)} of {len(pending)} commissions approved: {credited} credited." in shown
+
+
+def _new_invoice(client, **extra):
+    page = client.get("/dashboard/invoices/new").get_data(as_text=True)
+    form = {"csrf_token": page_token(client, "/dashboard/invoices/new"), "idempotency_key": key_from(page),
+            "agent": "northwind", "customer_name": "Harbour Cafe", "amount": "250.00", "due_date": "2027-03-31",
+            **extra}  # fmt: skip
+    return client.post("/dashboard/invoices/new", data=form)
+
+
+def test_hardening_03_the_same_draft_invoice_sent_again_asks_first(client, db_session, demo):
+    from portal.models import Invoice
+
+    log_in_as(client, "admin")
+    before = count(db_session, Invoice)
+    assert _new_invoice(client).status_code == 303
+    again = _new_invoice(client)
+    body = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert "A draft invoice of €250.00 for Harbour Cafe was created less than a minute ago — create another?" in body
+    assert count(db_session, Invoice) == before + 1
+    assert _new_invoice(client, confirm_repeat="y").status_code == 303
+    assert count(db_session, Invoice) == before + 2

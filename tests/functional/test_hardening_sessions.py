@@ -13,9 +13,10 @@ from flask_migrate import upgrade
 from portal.extensions import db
 from portal.models import LoginSession, User
 from portal.models.base import utcnow
+from portal.seed.demo import load_demo_data
 from tests.conftest import make_app
 from tests.functional.conftest import csrf_token_from
-from tests.functional.dashboard_support import load_demo, log_in_as, page_token
+from tests.functional.dashboard_support import DEMO_LOGINS, load_demo, log_in_as, page_token
 from tests.support.required import part_missing
 
 PORTAL = "/portal/northwind"
@@ -224,3 +225,76 @@ def test_hardening_17_with_redis_unreachable_log_in_falls_back_and_health_says_d
     assert health.status_code == 200 and health.get_json() == {
         "status": "degraded", "database": "ok", "rate_limits": "degraded"
     }  # fmt: skip
+
+
+def _log_in_from(client, email: str, password: str, address: str, headers: dict | None = None):
+    token = csrf_token_from(client.get("/login", environ_base={"REMOTE_ADDR": address}).get_data(as_text=True))
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        headers=headers or {},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_hardening_14_guesses_from_elsewhere_do_not_lock_the_owner_out(app, demo, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "3 per minute")
+    email, password = DEMO_LOGINS["admin"]
+    guesser = app.test_client()
+    guesses = [_log_in_from(guesser, email, f"guess {n}", "203.0.113.50").status_code for n in range(4)]
+    assert guesses == [401, 401, 401, 429], "the guesser is stopped"
+    owner = _log_in_from(app.test_client(), email, password, "198.51.100.20")
+    assert owner.status_code == 303, "the owner, from their own address, still logs in"
+
+
+def test_hardening_14_a_right_password_does_not_count_against_the_account(app, demo, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "2 per minute")
+    email, password = DEMO_LOGINS["viewer"]
+    statuses = [_log_in_from(app.test_client(), email, password, "198.51.100.21").status_code for _ in range(4)]
+    assert statuses == [303, 303, 303, 303]
+
+
+def test_hardening_14_guesses_spread_over_many_addresses_are_limited_too(app, demo, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE", "5 per hour")
+    email = DEMO_LOGINS["finance"][0]
+    client = app.test_client()
+    statuses = [_log_in_from(client, email, "guess", f"203.0.113.{n}").status_code for n in range(1, 8)]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    other = _log_in_from(client, DEMO_LOGINS["viewer"][0], DEMO_LOGINS["viewer"][1], "203.0.113.99")
+    assert other.status_code == 303, "another account is not affected"
+
+
+@pytest.mark.parametrize(
+    "forwarded", ["x" * 5000, "not-an-address", "203.0.113.5, " + "9" * 300, "203.0.113.5,, ,", "::ffff:zz"]
+)
+def test_hardening_14_a_made_up_forwarded_address_falls_back_to_the_proxy_peer(tmp_path, forwarded):
+    app = _fresh_app(tmp_path, TRUSTED_PROXY_HOPS=1, LOGIN_LIMIT_PER_IP="2 per minute")
+    client = app.test_client()
+    refused = [_failed_log_ins(client, 1, "nobody@example.com", forwarded)[0] for _ in range(3)]
+    assert [r.status_code for r in refused] == [401, 401, 429], "keyed on the proxy's own address, not the value"
+    assert all("Internal" not in r.get_data(as_text=True) for r in refused)
+    real = _failed_log_ins(client, 1, "nobody@example.com", "198.51.100.30")[0]
+    assert real.status_code == 401, "a real forwarded address is still its own client"
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("forwarded", ["x" * 5000, "not-an-address", "::ffff:zz"])
+def test_hardening_14_a_log_in_through_a_proxy_records_a_real_address_only(tmp_path, forwarded):
+    app = _fresh_app(tmp_path, TRUSTED_PROXY_HOPS=1)
+    with app.app_context():
+        load_demo_data(db.session)
+    email, password = DEMO_LOGINS["viewer"]
+    client = app.test_client()
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        headers={"X-Forwarded-For": forwarded},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        recorded = db.session.scalars(sa.select(LoginSession.ip_address)).all()
+        db.engine.dispose()
+    assert recorded == ["10.0.0.2"], "the proxy's own address, never the made-up value"

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.domain import errors
-from portal.models import EmailOutbox, Notification
+from portal.models import EmailOutbox, Notification, Setting
 from portal.models.base import utcnow
 from portal.persistence.context import CommandContext
 from portal.persistence.unit_of_work import Actor, SessionUnitOfWork, UnitOfWorkFactory, active_unit_of_work
@@ -208,3 +208,24 @@ def test_hardening_18_names_and_the_sender_with_line_breaks_are_refused(db_sessi
     with pytest.raises(SettingNotValid, match="Give the sender as an address"):
         definition_of("smtp_from").parse("not an address")
     assert definition_of("smtp_from").parse("Agent Portal <portal@example.com>") == "Agent Portal <portal@example.com>"
+
+
+@pytest.mark.parametrize("separator", ["\x85", "\u2028", "\u2029", "\x0b", "\x00"])
+def test_hardening_18_the_sender_refuses_every_kind_of_line_break(separator):
+    with pytest.raises(SettingNotValid, match="cannot contain line breaks"):
+        definition_of("smtp_from").parse(f"Portal <p@example.com>{separator}Bcc: x@evil.example")
+
+
+def test_hardening_18_a_bad_sender_stored_before_the_rule_keeps_every_email_waiting(app, db_session, make):
+    _queue_notifications(db_session, make, 3, poisoned=-1)
+    rows = [{"name": "smtp_host", "value": "127.0.0.1"}, {"name": "smtp_from", "value": "P <p@x.example>\x85Bcc: e@x"}]
+    db_session.execute(
+        sa.insert(Setting.__table__), [{**row, "is_secret": False, "updated_by": "test", "updated_at": utcnow()}
+                                       for row in rows]
+    )  # fmt: skip
+    db_session.commit()
+    result = app.test_cli_runner().invoke(args=["notifications", "deliver"])
+    assert result.exit_code == 1
+    assert "sender" in result.output and "line breaks" in result.output, result.output
+    waiting = db_session.scalars(sa.select(EmailOutbox)).all()
+    assert len(waiting) == 3 and {(e.status, e.attempts) for e in waiting} == {("pending", 0)}, "none is spent"

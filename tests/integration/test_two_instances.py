@@ -43,6 +43,7 @@ def portal(postgres_databases, tmp_path_factory):
         "DATABASE_URL": url, "SECRET_KEY": TEST_SECRET_KEY, "AUDIT_CHAIN_KEY": CHAIN_KEY,
         "LOCAL_KEYRING_PATH": str(directory / "keyring.json"), "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "8",
         "LOGIN_LIMIT_PER_IP": "1000 per minute", "LOGIN_LIMIT_PER_ACCOUNT": "1000 per minute",
+        "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE": "1000 per minute",
     }  # fmt: skip
     app = make_app(url, directory, AUDIT_CHAIN_KEY=CHAIN_KEY, LOCAL_KEYRING_PATH=env["LOCAL_KEYRING_PATH"])
     with app.app_context():

@@ -42,7 +42,7 @@ class MoneyWorld:
         invoice_id = self.runner.run(
             CreateInvoice(
                 idempotency_key=f"money-invoice-{n}", agent_id=agent_id, customer_name="Customer Ltd",
-                amount_minor=amount_minor, currency=currency, due_date=date(2027, 1, 31),
+                amount_minor=amount_minor, currency=currency, due_date=date(2027, 1, 31), confirm_repeat=True,
             )
         ).invoice_id  # fmt: skip
         if issue:

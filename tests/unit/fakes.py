@@ -106,6 +106,12 @@ class FakeInvoices(_FakeTable):
         mine = [row for row in self._visible().values() if isinstance(row, Invoice) and row.agent_id == agent.id]
         return f"{agent.slug.upper()}-{len(mine) + 1:05d}"
 
+    def last_alike(self, agent_id: int, customer_name: str, amount_minor: int, since: datetime) -> datetime | None:
+        times = [i.created_at for i in self._visible().values()
+                 if (i.agent_id, i.customer_name, i.amount_minor) == (agent_id, customer_name, amount_minor)
+                 and i.created_at is not None and i.created_at >= since]  # fmt: skip
+        return max(times, default=None)
+
 
 class FakePayouts(_FakeTable):
     kind = "payout"

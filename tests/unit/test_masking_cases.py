@@ -206,11 +206,14 @@ def test_text_shaped_like_an_iban_that_fails_the_check_is_left_as_written(text):
     assert mask_text(text) == text
 
 
-@pytest.mark.parametrize(
-    "iban", ["gb82 west 1234 5698 7654 32", "gb82west12345698765432", "Gb82 West 1234 5698 7654 32"]
-)
+@pytest.mark.parametrize("iban", ["gb82 west 1234 5698 7654 32", "gb82west12345698765432"])
 def test_a_lower_or_mixed_case_iban_in_free_text_keeps_only_its_last_four(iban):
     assert mask_text(f"iban {iban} sent") == "iban ***5432 sent"
+
+
+def test_a_lower_case_word_after_a_capital_iban_is_not_read_as_its_last_group():
+    # "AA06…Z6K7" followed by "ref" passes the mod-97 check as one string: the mixed case tells them apart.
+    assert mask_text("Paid AA06 KTK9 CWMS SEMM 9FX2 CQWQ Z6K7 ref.") == "Paid ***Z6K7 ref."
 
 
 def test_lower_case_words_shaped_like_an_iban_but_failing_the_check_are_left_alone():

@@ -60,7 +60,7 @@ def test_one_line_collapses_spaces_and_refuses_empty_and_control_characters():
         one_line("12345678", 7, "The name", "name")
 
 
-@pytest.mark.parametrize("character", ["\x00", "\x1f", "\x7f", "\n"])
+@pytest.mark.parametrize("character", ["\x00", "\x1f", "\x7f", "\n", "\x85", "\u2028", "\u2029"])
 def test_control_characters_are_refused(character):
     with pytest.raises(errors.InputNotValid):
         refuse_control_characters(f"a{character}b", "The name", "name")
@@ -129,6 +129,8 @@ def test_a_phone_number_is_stored_in_e164(typed, region, stored):
         ("call me maybe", "GB", "Enter a phone number, such as +44 20 7946 0958."),
         ("+44 12", None, "+44 12 is not a valid phone number"),
         ("+1 555 0100", None, "is not a valid phone number"),
+        ("+44 20 7946 0958 ext. 12", None, "An extension cannot be kept: enter the number without it."),
+        ("020 7946 0958 x 7", "GB", "An extension cannot be kept"),
     ],
 )
 def test_a_phone_number_that_is_not_one_is_refused_at_its_field(typed, region, message):
