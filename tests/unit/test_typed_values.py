@@ -77,3 +77,9 @@ def test_masking_that_lengthens_a_note_is_measured_after_masking():
     assert "once the card numbers, e-mail addresses and phone numbers in it are masked; keep it to 100" in (
         refused.value.message
     )
+
+
+def test_a_note_too_long_as_typed_is_refused_at_its_field():
+    with pytest.raises(errors.InputNotValid) as refused:
+        masked_within("x" * 101, 100, "The reference", "reference")
+    assert refused.value.field == "reference" and "101" in refused.value.message
