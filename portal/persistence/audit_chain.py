@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -101,10 +101,22 @@ def lock_chain_head(connection: Connection) -> tuple[int, str]:
     return row.last_seq, row.last_hash
 
 
+#: How chained events are written: ``write(connection, table, events)``; a bulk load passes COPY.
+EventWriter = Callable[[Connection, sa.Table, list[dict[str, Any]]], None]
+
+
+def _insert(connection: Connection, table: sa.Table, events: list[dict[str, Any]]) -> None:
+    connection.execute(_INSERT_EVENTS, events)
+
+
 def append_events(
-    connection: Connection, key: bytes, events: list[dict[str, Any]], head: tuple[int, str]
+    connection: Connection,
+    key: bytes,
+    events: list[dict[str, Any]],
+    head: tuple[int, str],
+    write: EventWriter = _insert,
 ) -> tuple[int, str]:
-    """Chain ``events`` after ``head`` (locked by this transaction), insert them, move the head.
+    """Chain ``events`` after ``head`` (locked by this transaction), write them, move the head.
 
     Returns the new head.
     """
@@ -116,7 +128,7 @@ def append_events(
         event["seq"] = last_seq
         event["prev_hash"] = last_hash
         event["hash"] = last_hash = event_hash(key, event)
-    connection.execute(_INSERT_EVENTS, events)
+    write(connection, AuditEvent.__table__, events)
     connection.execute(
         _MOVE_HEAD, {"last_seq": last_seq, "last_hash": last_hash, "head_mac": head_mac(key, last_seq, last_hash)}
     )

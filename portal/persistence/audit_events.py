@@ -22,7 +22,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from portal.models.base import Base, utcnow
-from portal.persistence.audit_chain import append_events, derive_chain_key, lock_chain_head
+from portal.persistence.audit_chain import EventWriter, append_events, derive_chain_key, lock_chain_head
 from portal.persistence.context import Actor, UnitOfWorkError
 from portal.security.masking import MASKERS
 
@@ -152,14 +152,17 @@ def row_event(obj: Base, action: str, before, after, common: dict[str, Any]) -> 
     }
 
 
-def append_pending(uow: AuditedWork, events: list[AuditEventValues]) -> None:
-    """Chain ``events`` after the head (locking it, once) and write them."""
+def append_pending(uow: AuditedWork, events: list[AuditEventValues], write: EventWriter | None = None) -> None:
+    """Chain ``events`` after the head (locking it, once) and write them (with ``write``, for a bulk load)."""
     if not events:
         return
     connection = uow.session.connection()
     if uow.chain_head is None:
         uow.chain_head = lock_chain_head(connection)
-    uow.chain_head = append_events(connection, chain_key(), events, uow.chain_head)
+    if write is None:
+        uow.chain_head = append_events(connection, chain_key(), events, uow.chain_head)
+    else:
+        uow.chain_head = append_events(connection, chain_key(), events, uow.chain_head, write)
 
 
 @functools.cache
@@ -201,20 +204,30 @@ def insert_audited(session: Session, cls: type[Base], values: dict[str, Any]) ->
     return row
 
 
-def record_bulk_inserts(uow: AuditedWork, model: type[Base], rows: list[dict[str, Any]]) -> None:
+def record_bulk_inserts(
+    uow: AuditedWork, model: type[Base], rows: list[dict[str, Any]], write: EventWriter | None = None
+) -> None:
     """Audit rows inserted in bulk (they bypass the flush), exactly as the hook would.
 
-    Each row must carry its primary key.
+    Each row must carry its primary key; a column it leaves out is recorded as None.
     """
+    keys = [column.name for column in model.__table__.primary_key]
     for start in range(0, len(rows), BULK_BATCH):
         common = common_fields(uow)
-        append_pending(
-            uow,
-            [
-                row_event(model(**row), "insert", None, snapshot(model(**row)), common)
-                for row in rows[start : start + BULK_BATCH]
-            ],
-        )
+        events = []
+        for row in rows[start : start + BULK_BATCH]:
+            entity_id = ",".join(str(row[key]) for key in keys)
+            after = _snapshot_of(model, _Defaulted(row))
+            events.append({**common, "action": "insert", "entity_type": model.__name__, "entity_id": entity_id,
+                           "before": None, "after": after})  # fmt: skip
+        append_pending(uow, events, write)
+
+
+class _Defaulted(dict):
+    """A row's values, None for a column it leaves out (as an unset attribute reads)."""
+
+    def __missing__(self, key: str) -> None:
+        return None
 
 
 def record_event(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from portal.models import (
     Agent,
     AgentFinancialSummary,
+    AuditEvent,
     Invoice,
     Payment,
     User,
@@ -17,9 +20,12 @@ from portal.models.billing import INVOICE_STATUSES
 from portal.persistence.audit_chain import verify_chain
 from portal.persistence.audit_events import chain_key
 from portal.read.appearance import PortalAppearanceReadRepository
+from portal.seed import scale
 from portal.seed.demo import load_demo_data
-from portal.seed.scale import INVOICES_PER_AGENT, load_scale_data
+from portal.seed.scale import INVOICES_PER_AGENT, Depth, load_scale_data
 from portal.services.financial_summary import compute_summaries
+from portal.services.ledger_verification import verify_ledger
+from tests.support.money import MoneyWorld
 
 
 def _row_counts(session) -> dict[str, int]:
@@ -68,6 +74,32 @@ def test_scale_data_can_be_added_twice(db_session):
     load_scale_data(db_session, 3)
     load_scale_data(db_session, 3)
     assert db_session.scalar(sa.select(sa.func.count(Agent.id))) == 6
+
+
+def test_scale_data_goes_as_deep_as_asked_in_chunks_and_every_invariant_holds(db_session, monkeypatch):
+    monkeypatch.setattr(scale, "CHUNK", 4)
+    chunks_written = []
+    depth = Depth(ledger_per_agent=7, audit_per_agent=3)
+    report = load_scale_data(db_session, 10, seed=5, depth=depth, on_progress=chunks_written.append)
+    assert chunks_written == [4, 4, 2], "written chunk by chunk, each reported"
+    adjustments = db_session.scalar(sa.select(sa.func.count()).where(WalletTransaction.kind == "adjustment"))
+    assert adjustments == 10 * 7
+    events = db_session.scalar(sa.select(sa.func.count(AuditEvent.id)))
+    rows = report.agents + report.invoices + report.payments + report.commissions + 10 + report.ledger_entries
+    assert events == report.audit_events == rows + 10 * 7 + 10 * 3, "each row, each wallet update, each edit"
+    assert all(w.available_minor >= 0 and w.version == 8 for w in db_session.scalars(sa.select(Wallet)))
+    assert verify_ledger(db_session, chain_key()).holds
+    _assert_consistent(db_session)
+
+
+def test_after_scale_data_the_application_numbers_its_rows_after_it(db_session):
+    load_scale_data(db_session, 3, depth=Depth(ledger_per_agent=2))
+    world = MoneyWorld(db_session)
+    agent = world.agent()
+    invoice = world.invoice(agent, 10_000)
+    world.pay(invoice, 10_000)
+    assert agent > 3 and db_session.get(Agent, agent).slug
+    assert verify_ledger(db_session, chain_key()).holds
 
 
 def _assert_consistent(session) -> None:
@@ -120,9 +152,11 @@ def test_seed_cli_prints_the_demo_logins_and_is_idempotent(app, db_session):
 
 
 def test_seed_cli_scale_reports_what_it_made(app, db_session):
-    result = app.test_cli_runner().invoke(args=["seed", "--scale", "4"])
+    result = app.test_cli_runner().invoke(args=["seed", "--scale", "4", "--ledger-per-agent", "2"])
     assert result.exit_code == 0, result.output
     assert "Generated 4 agents, 40 invoices" in result.output
+    assert re.search(r"\d+ ledger entries in [\d.]+s; the audit trail holds [\d,]+ events", result.output)
+    assert "Generating agents" in result.output
 
 
 def test_seed_cli_needs_a_choice(app, db_session):
