@@ -46,7 +46,7 @@ def home():
     chart = bar_chart(
         "Commission credited per day", days, data_access.credited_commissions_by_day(agent, CHART_DAYS), agent.currency
     )
-    activity = data_access.agent_ledger(agent, PageRequest(1, 5))
+    activity = data_access.agent_ledger(agent, PageRequest(per_page=5))
     return render_template("portal/home.html", home=data_access.portal_home(agent), chart=chart, activity=activity)
 
 

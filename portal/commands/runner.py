@@ -12,7 +12,8 @@ A lost race (a stale ``version``, a unique key another writer took first — the
 idempotency key itself included, a deadlock, a busy SQLite) rolls the whole
 unit of work back and runs it again with jittered back-off; after the last
 attempt it is a ConcurrencyConflict (HTTP 409, "Reload and try again"). A
-refusal (a DomainError) passes straight through, having changed nothing.
+refusal (a DomainError) changes nothing and is answered, unless the same
+request with the same key committed meanwhile: then its result is replayed.
 """
 
 from __future__ import annotations
@@ -59,16 +60,22 @@ class CommandRunner:
             raise LookupError(f"no handler for {type(command).__name__}")
         fingerprint = command.fingerprint(self._fingerprint_key)
 
+        def replay(uow: UnitOfWork) -> R | None:
+            first = uow.idempotency.get(command.idempotency_key)
+            if first is None:
+                return None
+            if first.command != command.audit_name or first.request_hash != fingerprint:
+                raise errors.IdempotencyConflict(
+                    "This request reuses the key of a different earlier request; send it again with a new key."
+                )
+            return cast(R, command.result_type.from_json(first.result or {}))
+
         def attempt() -> R:
             with self._units(command.audit_name, command.audit_reason) as uow:
                 uow.now = self._clock()
-                first = uow.idempotency.get(command.idempotency_key)
-                if first is not None:
-                    if first.command != command.audit_name or first.request_hash != fingerprint:
-                        raise errors.IdempotencyConflict(
-                            "This request reuses the key of a different earlier request; send it again with a new key."
-                        )
-                    return cast(R, command.result_type.from_json(first.result or {}))
+                stored = replay(uow)
+                if stored is not None:
+                    return stored
                 result = cast(R, handler(uow, command))
                 uow.idempotency.record(
                     command.idempotency_key, command.audit_name, fingerprint, str(uow.actor), result.to_json()
@@ -76,4 +83,17 @@ class CommandRunner:
                 uow.commit()
                 return result
 
-        return retry_lost_races(attempt, name=command.audit_name, max_attempts=self._max_attempts, sleep=self._sleep)
+        try:
+            return retry_lost_races(
+                attempt, name=command.audit_name, max_attempts=self._max_attempts, sleep=self._sleep
+            )
+        except errors.DomainError as refusal:
+            if isinstance(refusal, errors.IdempotencyConflict):
+                raise
+            # The same request, with the same key, may have committed while this one ran (and is what
+            # made it refuse: "already issued", "a payment like it was just recorded"): answer its result.
+            with self._units(command.audit_name, command.audit_reason) as uow:
+                stored = replay(uow)
+            if stored is None:
+                raise
+            return stored

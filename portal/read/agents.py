@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Agent, AgentFinancialSummary
 from portal.models.agent import AgentStatus
-from portal.read.pages import Page, PageRequest, paginate
+from portal.models.base import UTCDateTime
+from portal.read.pages import Key, Page, PageRequest, paginate
 from portal.read.sql import contains
+
+NEVER_PAID = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: what the agent list can be sorted by
 AGENT_SORTS = ("name", "collected", "outstanding", "earned", "available", "last_payment")
@@ -128,6 +131,9 @@ class AgentReadRepository:
             query = query.where(sa.or_(contains(sa.func.lower(Agent.name), search), contains(Agent.slug, search)))
         if filters.status:
             query = query.where(Agent.status == filters.status)
-        key = {"name": sa.func.lower(Agent.name), "last_payment": summary.last_payment_at, **columns}[filters.sort]
-        key = key.desc().nulls_last() if filters.descending else key.asc().nulls_first()
-        return paginate(self.session, query.order_by(key, Agent.id), request, lambda row: AgentListItem(**row))
+        # Never NULL, so that the keyset can compare it: an agent never paid sorts as paid at the epoch.
+        never = sa.literal(NEVER_PAID, type_=UTCDateTime)
+        last_payment = sa.func.coalesce(summary.last_payment_at, never)
+        key = {"name": sa.func.lower(Agent.name), "last_payment": last_payment, **columns}[filters.sort]
+        order = [Key(key, filters.descending), Key(Agent.id, filters.descending)]
+        return paginate(self.session, query, order, request, lambda row: AgentListItem(**row))

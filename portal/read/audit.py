@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import AuditEvent
-from portal.read.pages import Page, PageRequest, paginate
+from portal.read.pages import Key, Page, PageRequest, paginate
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class AuditFilters:
 
 
 _COLUMNS = tuple(getattr(AuditEvent, name) for name in AuditRow.__dataclass_fields__)
+_NEWEST_FIRST = [Key(AuditEvent.seq, descending=True)]
 
 
 class AuditReadRepository:
@@ -69,7 +70,7 @@ class AuditReadRepository:
             query = query.where(event.occurred_at >= datetime.combine(filters.since, time.min, UTC))
         if filters.until:
             query = query.where(event.occurred_at < datetime.combine(filters.until + timedelta(days=1), time.min, UTC))
-        return paginate(self.session, query.order_by(event.seq.desc()), request, lambda row: AuditRow(**row))
+        return paginate(self.session, query, _NEWEST_FIRST, request, lambda row: AuditRow(**row))
 
     def for_agent(self, agent_id: int, request: PageRequest) -> Page[AuditRow]:
         """Changes to the agent and to the rows that belong to it (by their ``agent_id``)."""
@@ -80,7 +81,7 @@ class AuditReadRepository:
             event.before["agent_id"].as_integer() == agent_id,
         )
         query = sa.select(*_COLUMNS).where(belongs)
-        return paginate(self.session, query.order_by(event.seq.desc()), request, lambda row: AuditRow(**row))
+        return paginate(self.session, query, _NEWEST_FIRST, request, lambda row: AuditRow(**row))
 
     def entity_types(self) -> list[str]:
         """Every kind of entity the trail holds, for the filter's choices."""

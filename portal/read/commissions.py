@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from portal.models import Agent, Commission, Invoice, Payment
 from portal.models.base import utcnow
 from portal.models.commission import CommissionKind, CommissionStatus
-from portal.read.pages import Page, PageRequest, paginate
+from portal.read.pages import Key, Page, PageRequest, paginate
 from portal.read.sql import utc_day
 
 
@@ -82,8 +82,8 @@ class CommissionReadRepository:
         if agent_id is not None:
             query = query.where(Commission.agent_id == agent_id)
         pending = status == CommissionStatus.PENDING
-        order = (Commission.created_at, Commission.id) if pending else (Commission.id.desc(),)
-        return paginate(self.session, query.order_by(*order), request, lambda row: CommissionRow(**row))
+        order = [Key(Commission.created_at), Key(Commission.id)] if pending else [Key(Commission.id, descending=True)]
+        return paginate(self.session, query, order, request, lambda row: CommissionRow(**row))
 
     def credited_by_day(self, agent_id: int, days: int) -> dict[date, int]:
         """Commission credited per day over the last ``days`` days (net of clawbacks), for the portal's chart."""

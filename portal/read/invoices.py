@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from portal.models import Agent, Commission, Invoice, Payment, Refund
 from portal.models.billing import InvoiceStatus, PaymentStatus, still_due_minor
 from portal.models.commission import CommissionKind
-from portal.read.pages import Page, PageRequest, paginate
+from portal.read.pages import Key, Page, PageRequest, paginate
 from portal.read.sql import contains
 
 
@@ -144,7 +144,8 @@ class InvoiceReadRepository:
                     contains(sa.func.lower(Invoice.customer_name), search),
                 )
             )
-        return paginate(self.session, query.order_by(Invoice.id.desc()), request, lambda row: InvoiceRow(**row))
+        newest_first = [Key(Invoice.id, descending=True)]
+        return paginate(self.session, query, newest_first, request, lambda row: InvoiceRow(**row))
 
     def detail(self, invoice_id: int) -> InvoiceDetail | None:
         """The invoice with its payments and refunds: three queries."""

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from portal.models import Wallet, WalletTransaction
 from portal.models.ledger_rules import LedgerKind
 from portal.models.wallet import LedgerSource
-from portal.read.pages import Page, PageRequest, paginate
+from portal.read.pages import Key, Page, PageRequest, paginate
 
 
 @dataclass(frozen=True)
@@ -90,4 +90,4 @@ class WalletLedgerReadRepository:
         ).where(table.agent_id == agent_id)
         if kind is not None:
             query = query.where(table.kind == kind)
-        return paginate(self.session, query.order_by(table.id.desc()), request, lambda row: LedgerEntry(**row))
+        return paginate(self.session, query, [Key(table.id, descending=True)], request, lambda row: LedgerEntry(**row))

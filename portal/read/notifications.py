@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Notification
 from portal.models.notification import Audience
-from portal.read.pages import Page, PageRequest, paginate
+from portal.read.pages import Key, Page, PageRequest, paginate
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,8 @@ class NotificationReadRepository:
             Notification.created_at,
             Notification.read_at,
         ).where(Notification.agent_id == agent_id, Notification.audience == Audience.AGENT)
-        return paginate(
-            self.session, query.order_by(Notification.id.desc()), request, lambda row: NotificationRow(**row)
-        )
+        newest_first = [Key(Notification.id, descending=True)]
+        return paginate(self.session, query, newest_first, request, lambda row: NotificationRow(**row))
 
     def unread_count(self, agent_id: int) -> int:
         """How many of the agent's notifications are unread."""

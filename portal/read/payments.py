@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Invoice, Payment
-from portal.read.pages import Page, PageRequest, paginate
+from portal.read.pages import Key, Page, PageRequest, paginate
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,10 @@ class PaymentReadRepository:
     def page_for_agent(self, agent_id: int, request: PageRequest) -> Page[PaymentRow]:
         """One page of the agent's payments: two queries (counted on the payment table alone)."""
         count = sa.select(sa.func.count(Payment.id)).where(Payment.agent_id == agent_id)
-        return paginate(self.session, self._for_agent(agent_id), request, lambda row: PaymentRow(**row), count)
+        newest_first = [Key(Payment.received_at, descending=True), Key(Payment.id, descending=True)]
+        return paginate(
+            self.session, self._for_agent(agent_id), newest_first, request, lambda row: PaymentRow(**row), count
+        )
 
     def invoice_id_of(self, payment_id: int) -> int | None:
         """The invoice a payment was made on, or None."""

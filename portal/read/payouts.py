@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Agent, Payout
 from portal.models.wallet import PayoutStatus
-from portal.read.pages import Page, PageRequest, paginate
+from portal.read.pages import Key, Page, PageRequest, paginate
 
 
 @dataclass(frozen=True)
@@ -83,5 +83,5 @@ class PayoutReadRepository:
         if agent_id is not None:
             query = query.where(Payout.agent_id == agent_id)
         waiting = status == PayoutStatus.REQUESTED
-        order = (Payout.requested_at, Payout.id) if waiting else (Payout.id.desc(),)
-        return paginate(self.session, query.order_by(*order), request, lambda row: PayoutRow(**row))
+        order = [Key(Payout.requested_at), Key(Payout.id)] if waiting else [Key(Payout.id, descending=True)]
+        return paginate(self.session, query, order, request, lambda row: PayoutRow(**row))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Agent, LoginSession, User
 from portal.models.user import Role
-from portal.read.pages import Page, PageRequest, paginate
+from portal.read.pages import Key, Page, PageRequest, paginate
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class UserReadRepository:
     def staff_page(self, request: PageRequest) -> Page[UserRow]:
         """Staff log-ins (not agents'), by e-mail address."""
         query = self._select().where(User.role != Role.AGENT)
-        return paginate(self.session, query.order_by(User.email), request, lambda row: UserRow(**row))
+        return paginate(self.session, query, [Key(User.email)], request, lambda row: UserRow(**row))
 
     def by_id(self, user_id: int) -> UserRow | None:
         """One log-in, or None."""

@@ -52,6 +52,16 @@ def format_number(value: int) -> str:
     return format_decimal(value, locale=viewer_locale())
 
 
+def format_total(total: int, estimated: bool = False) -> str:
+    """A list's size: ``734``, or an estimate rounded to what is known, ``about 2.3 million``."""
+    if not estimated:
+        return format_number(total)
+    if total >= 1_000_000:
+        return f"about {format_decimal(round(total / 1_000_000, 1), locale=viewer_locale())} million"
+    digits = max(0, len(str(total)) - 2)
+    return f"about {format_number(round(total, -digits))}"
+
+
 def format_day(value: date | None) -> str:
     if value is None:
         return "—"
@@ -87,6 +97,7 @@ def install_template_filters(app: Flask) -> None:
     app.add_template_filter(format_utc, "utc")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_number, "number")
+    app.add_template_filter(format_total, "total")
     app.add_template_filter(format_rate, "rate")
     app.add_template_filter(humanize, "humanize")
     app.add_template_filter(mask_email, "mask_email")

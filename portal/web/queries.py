@@ -23,7 +23,7 @@ from portal.read.agents import AGENT_SORTS, AgentFilters
 from portal.read.audit import AuditFilters
 from portal.read.invoices import InvoiceFilters
 from portal.read.overview import MAX_RANGE_DAYS, DateRange
-from portal.read.pages import MAX_PAGE_NUMBER, MAX_PER_PAGE, PageRequest
+from portal.read.pages import MAX_CURSOR_LENGTH, MAX_PAGE_NUMBER, MAX_PER_PAGE, Cursor, CursorNotValid, PageRequest
 
 Args = Mapping[str, str]
 
@@ -77,12 +77,25 @@ def identifiers(values: Iterable[str], limit: int) -> list[int]:
 
 
 def page_request(args: Args, per_page: int = 25) -> PageRequest:
-    """``page`` from the query: page 1 unless it is ASCII digits; beyond the last page there can be, that page."""
+    """The page to show: ``cursor`` (the pager's links), else ``page`` (a number, from an old link), else the first.
+
+    A cursor that cannot be read shows the first page, saying so; a page number is
+    page 1 unless it is ASCII digits, and beyond the last page it is the last page.
+    """
+    size = max(1, min(per_page, MAX_PER_PAGE))
+    cursor = args.get("cursor", "")
+    if cursor:
+        try:
+            return PageRequest(per_page=size, cursor=Cursor.decode(cursor[:MAX_CURSOR_LENGTH]))
+        except CursorNotValid:
+            return PageRequest(per_page=size, cursor_refused=True)
     raw = args.get("page", "")
+    if not raw:
+        return PageRequest(per_page=size)
     number = 1
     if _DIGITS.fullmatch(raw):
         number = MAX_PAGE_NUMBER if len(raw) > len(str(MAX_PAGE_NUMBER)) else int(raw)
-    return PageRequest(min(max(1, number), MAX_PAGE_NUMBER), max(1, min(per_page, MAX_PER_PAGE)))
+    return PageRequest(min(max(1, number), MAX_PAGE_NUMBER), size)
 
 
 def day(value: str | None) -> date | None:

@@ -379,3 +379,43 @@ def test_no_attempt_at_all_is_a_programming_error():
     with pytest.raises(AssertionError) as raised:
         retry_lost_races(work, name="w", max_attempts=0)
     assert str(raised.value) == "unreachable" and work.calls == 0
+
+
+def test_a_refusal_caused_by_the_same_request_committing_meanwhile_replays_its_result():
+    world = World()
+    twin = Do(idempotency_key="k", value=4)
+    stored = Record("k", "do", twin.fingerprint(b""), "user:7", Done(replayed=False, value=40).to_json())
+
+    def twin_committed_first(uow, command):
+        world.idempotency.records["k"] = stored  # the twin's commit lands while this one runs
+        raise errors.InvoiceStateConflict("Invoice X is issued: only drafts can be issued.")
+
+    runner = CommandRunner(
+        lambda name, reason: Unit(world, name, reason), {Do: twin_committed_first}, clock=lambda: NOW
+    )
+    assert runner.run(twin) == Done(replayed=True, value=40)
+    assert world.commits == 0, "nothing written twice"
+
+
+def test_a_refusal_with_no_twin_is_answered():
+    world = World()
+
+    def refuses(uow, command):
+        raise errors.InvoiceStateConflict("Invoice X is issued.")
+
+    runner = CommandRunner(lambda name, reason: Unit(world, name, reason), {Do: refuses}, clock=lambda: NOW)
+    with pytest.raises(errors.InvoiceStateConflict):
+        runner.run(Do(idempotency_key="k", value=4))
+
+
+def test_a_refusal_while_another_request_took_the_key_meanwhile_is_a_conflict():
+    world = World()
+    other = Record("k", "do", "another fingerprint", "user:7", {"value": 1})
+
+    def refuses(uow, command):
+        world.idempotency.records["k"] = other
+        raise errors.InvoiceStateConflict("Invoice X is issued.")
+
+    runner = CommandRunner(lambda name, reason: Unit(world, name, reason), {Do: refuses}, clock=lambda: NOW)
+    with pytest.raises(errors.IdempotencyConflict):
+        runner.run(Do(idempotency_key="k", value=4))

@@ -17,7 +17,7 @@ from portal.read.agents import AgentFilters
 from portal.read.audit import AuditFilters
 from portal.read.invoices import InvoiceFilters
 from portal.read.overview import MAX_RANGE_DAYS, DateRange
-from portal.read.pages import MAX_PAGE_NUMBER, MAX_PER_PAGE, PageRequest
+from portal.read.pages import MAX_CURSOR_LENGTH, MAX_PAGE_NUMBER, MAX_PER_PAGE, Cursor, PageRequest
 from portal.web.queries import (
     FIRST_DAY,
     LAST_DAY,
@@ -64,16 +64,29 @@ def args(**values) -> MultiDict:
     return MultiDict(values)
 
 
-@pytest.mark.parametrize(("raw", "number"), [("", 1), ("3", 3), ("-2", 1), ("0", 1), ("x", 1), ("07", 7)])
+@pytest.mark.parametrize(("raw", "number"), [("", None), ("3", 3), ("-2", 1), ("0", 1), ("x", 1), ("07", 7)])
 def test_page_numbers_are_read_or_fall_back_to_the_first(raw, number):
     assert page_request(args(page=raw)).number == number
-    assert page_request(args()).number == 1
+    first = page_request(args())
+    assert first.number is None and first.cursor is None, "no page asked for: the first, by keyset"
+
+
+def test_a_cursor_is_read_and_wins_over_a_page_number():
+    cursor = Cursor("next", ("acme", 12), 26)
+    request = page_request(args(cursor=cursor.encode(), page="3"))
+    assert request.cursor == cursor and request.number is None and not request.cursor_refused
+
+
+@pytest.mark.parametrize("raw", ["junk!", "e30", "A" * (MAX_CURSOR_LENGTH + 50), "\x00", Cursor("up", (1,)).encode()])
+def test_a_cursor_that_cannot_be_read_asks_for_the_first_page_and_says_so(raw):
+    request = page_request(args(cursor=raw))
+    assert request.cursor is None and request.cursor_refused and request.number is None
 
 
 @pytest.mark.parametrize("raw", ["9" * 18, "9" * 19, str(2**63), "9" * 25, "9" * 5000])
 def test_page_numbers_too_large_for_an_offset_are_the_last_possible_page(raw):
     page = page_request(args(page=raw), per_page=MAX_PER_PAGE)
-    assert page.number == MAX_PAGE_NUMBER and page.offset <= 2**63 - 1
+    assert page.number == MAX_PAGE_NUMBER and (page.number - 1) * page.per_page <= 2**63 - 1
 
 
 def test_per_page_is_capped():
@@ -84,7 +97,8 @@ def test_per_page_is_capped():
 @pytest.mark.parametrize("raw", HOSTILE)
 def test_hostile_page_numbers_never_raise(raw):
     page = page_request(args(page=raw))
-    assert isinstance(page, PageRequest) and 1 <= page.number <= MAX_PAGE_NUMBER
+    assert isinstance(page, PageRequest) and (page.number is None if raw == "" else 1 <= page.number <= MAX_PAGE_NUMBER)
+    assert page_request(args(cursor=raw)).cursor_refused == (raw != "")
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("1", 1), ("42", 42), (str(2**31 - 1), 2**31 - 1), (str(2**31), None)])
@@ -212,7 +226,9 @@ def test_audit_filters_survive_a_round_trip_through_a_link(since, until, actor):
 
 
 @given(
-    st.dictionaries(st.sampled_from(["page", "q", "status", "sort", "dir", "agent", "from", "to", "since"]), st.text())
+    st.dictionaries(
+        st.sampled_from(["page", "cursor", "q", "status", "sort", "dir", "agent", "from", "to", "since"]), st.text()
+    )
 )
 def test_no_query_string_makes_parsing_raise(values):
     query = MultiDict(values)
