@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: run test test-deps bench-deps mutation clean
+.PHONY: run test test-deps bench mutation clean
 
 run: $(VENV)/.run-deps
 	LOG_LEVEL=WARNING $(FLASK) db upgrade
@@ -29,6 +29,13 @@ mutation: $(VENV)/.test-deps
 	rm -rf mutants
 	$(BIN)/mutmut run
 	MUTMUT=$(BIN)/mutmut scripts/mutation-score
+
+# Benchmarks (not part of `make test`): every page against a bare-Flask ceiling at 10,000 agents, then the
+# orchestrator against raw SQL. wrk comes from Debian's package.
+bench: $(VENV)/.test-deps
+	source scripts/lib-apt.sh; command -v wrk >/dev/null || apt_install wrk
+	$(BIN)/python bench/web.py
+	$(BIN)/python bench/orchestrator.py
 
 $(BIN)/python:
 	scripts/ensure-python-venv $(PYTHON)

@@ -70,15 +70,16 @@ def prepare(database_url: str, server: str, name: str, agents: int, ledger: int,
             connection.execute("SELECT to_regclass('agent') IS NOT NULL").fetchone()[0]
             and connection.execute("SELECT count(*) FROM agent").fetchone()[0]
         )
+    flask(env, "db", "upgrade")
     if present:
         print(f"reusing {name}: {present:,} agents", flush=True)
-        return
-    flask(env, "db", "upgrade")
-    flask(env, "seed", "--demo")
-    flask(env, "seed", "--scale", str(agents), "--ledger-per-agent", str(ledger))
-    run([sys.executable, "-c", _AGENT_LOGIN_SCRIPT], env)
+    else:
+        flask(env, "seed", "--demo")
+        flask(env, "seed", "--scale", str(agents), "--ledger-per-agent", str(ledger))
     with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute("VACUUM ANALYZE")
+        if not connection.execute("SELECT 1 FROM user_account WHERE email = %s", (AGENT_LOGIN[0],)).fetchone():
+            run([sys.executable, "-c", _AGENT_LOGIN_SCRIPT], env)
+            connection.execute("VACUUM ANALYZE")
 
 
 _AGENT_LOGIN_SCRIPT = f"""
@@ -143,7 +144,7 @@ def log_in(port: int, email: str, password: str) -> str:
     return response.getheader("Set-Cookie", "").split(";")[0]
 
 
-_LATENCY = re.compile(r"^\s+(50|99)\.000%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 _UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 

@@ -41,6 +41,8 @@ class Agent(TimestampMixin, Base):
         sa.CheckConstraint("length(name) >= 1", name="name_not_empty"),
         currency_check(),
         sa.Index("ix_agent_status_name", "status", "name"),
+        # The agent list's default order, as its keyset compares it.
+        sa.Index("ix_agent_lower_name_id", sa.text("lower(name)"), "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

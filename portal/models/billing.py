@@ -122,6 +122,8 @@ class Invoice(TimestampMixin, Base):
         currency_check(),
         sa.Index("ix_invoice_agent_status", "agent_id", "status"),
         sa.Index("ix_invoice_status_due_date", "status", "due_date"),
+        sa.Index("ix_invoice_status_id", "status", "id"),
+        sa.Index("ix_invoice_agent_id_id", "agent_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -262,6 +264,8 @@ class Refund(Base):
         sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
         sa.CheckConstraint("length(reason) >= 1", name="reason_given"),
         currency_check(),
+        # The overview's refunds in a date range.
+        sa.Index("ix_refund_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

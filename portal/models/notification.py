@@ -34,6 +34,7 @@ class Notification(Base):
             name="agent_notifications_name_the_agent",
         ),
         sa.Index("ix_notification_agent_read_at", "agent_id", "read_at"),
+        sa.Index("ix_notification_agent_id_id", "agent_id", "id"),
         sa.Index("ix_notification_audience_created_at", "audience", "created_at"),
     )
 

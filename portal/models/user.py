@@ -40,6 +40,13 @@ class User(UserMixin, TimestampMixin, Base):
             "(role = 'agent' AND agent_id IS NOT NULL) OR (role <> 'agent' AND agent_id IS NULL)",
             name="agent_users_belong_to_an_agent",
         ),
+        # The staff list, by address: agents' own log-ins (one or more per agent) are not in it.
+        sa.Index(
+            "ix_user_account_staff_email",
+            "email",
+            postgresql_where=sa.text("role <> 'agent'"),
+            sqlite_where=sa.text("role <> 'agent'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -186,6 +186,7 @@ class WalletTransaction(Base):
         currency_check(),
         sa.Index("ix_wallet_transaction_wallet_created_at", "wallet_id", "created_at"),
         sa.Index("ix_wallet_transaction_source", "source_type", "source_id"),
+        sa.Index("ix_wallet_transaction_agent_id_id", "agent_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -222,6 +223,7 @@ class Payout(Base):
         currency_check(),
         sa.Index("ix_payout_status_requested_at", "status", "requested_at"),
         sa.Index("ix_payout_agent_requested_at", "agent_id", "requested_at"),
+        sa.Index("ix_payout_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from portal.models.audit import AuditChainHead, AuditEvent
+from portal.models.audit import AuditChainHead, AuditEvent, agent_of
 
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = (
@@ -128,6 +128,7 @@ def append_events(
         event["seq"] = last_seq
         event["prev_hash"] = last_hash
         event["hash"] = last_hash = event_hash(key, event)
+        event["agent_id"] = agent_of(event)
     write(connection, AuditEvent.__table__, events)
     connection.execute(
         _MOVE_HEAD, {"last_seq": last_seq, "last_hash": last_hash, "head_mac": head_mac(key, last_seq, last_hash)}

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+from portal.models.audit import audited_entity_types
 from portal.models.base import Base, utcnow
 from portal.persistence.audit_chain import EventWriter, append_events, derive_chain_key, lock_chain_head
 from portal.persistence.context import Actor, UnitOfWorkError
@@ -242,6 +243,8 @@ def record_event(
 
     Chained and written with the unit of work's other events when it commits.
     """
+    if entity_type not in audited_entity_types():
+        raise UnitOfWorkError(f"{entity_type} is not in the audit catalog: add it to EVENT_ENTITIES")
     uow.pending_audit_events.append(
         {
             **common_fields(uow),

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import AuditEvent
+from portal.models.audit import audited_entity_types
 from portal.read.pages import Key, Page, PageRequest, paginate
 
 
@@ -74,15 +75,9 @@ class AuditReadRepository:
 
     def for_agent(self, agent_id: int, request: PageRequest) -> Page[AuditRow]:
         """Changes to the agent and to the rows that belong to it (by their ``agent_id``)."""
-        event = AuditEvent
-        belongs = sa.or_(
-            sa.and_(event.entity_type == "Agent", event.entity_id == str(agent_id)),
-            event.after["agent_id"].as_integer() == agent_id,
-            event.before["agent_id"].as_integer() == agent_id,
-        )
-        query = sa.select(*_COLUMNS).where(belongs)
+        query = sa.select(*_COLUMNS).where(AuditEvent.agent_id == agent_id)
         return paginate(self.session, query, _NEWEST_FIRST, request, lambda row: AuditRow(**row))
 
     def entity_types(self) -> list[str]:
-        """Every kind of entity the trail holds, for the filter's choices."""
-        return list(self.session.scalars(sa.select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)))
+        """Every kind of entity the trail can hold, for the filter's choices: from the catalog, not the table."""
+        return audited_entity_types()

@@ -75,15 +75,19 @@ class CommissionReadRepository:
             .join(Payment, Payment.id == Commission.payment_id)
             .join(Invoice, Invoice.id == Payment.invoice_id)
         )
+        conditions = []
         if status is not None:
-            query = query.where(Commission.status == status)
+            conditions.append(Commission.status == status)
         if kind is not None:
-            query = query.where(Commission.kind == kind)
+            conditions.append(Commission.kind == kind)
         if agent_id is not None:
-            query = query.where(Commission.agent_id == agent_id)
+            conditions.append(Commission.agent_id == agent_id)
+        query = query.where(*conditions)
+        # Counted on the commissions alone: the joins to their payment, invoice and agent add no rows.
+        count = sa.select(Commission.id).where(*conditions)
         pending = status == CommissionStatus.PENDING
         order = [Key(Commission.created_at), Key(Commission.id)] if pending else [Key(Commission.id, descending=True)]
-        return paginate(self.session, query, order, request, lambda row: CommissionRow(**row))
+        return paginate(self.session, query, order, request, lambda row: CommissionRow(**row), count)
 
     def credited_by_day(self, agent_id: int, days: int) -> dict[date, int]:
         """Commission credited per day over the last ``days`` days (net of clawbacks), for the portal's chart."""

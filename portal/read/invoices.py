@@ -131,21 +131,25 @@ class InvoiceReadRepository:
 
     def page(self, request: PageRequest, filters: InvoiceFilters) -> Page[InvoiceRow]:
         """Newest first."""
-        query = self._select()
+        conditions = []
         if filters.status:
-            query = query.where(Invoice.status == filters.status)
+            conditions.append(Invoice.status == filters.status)
         if filters.agent_id is not None:
-            query = query.where(Invoice.agent_id == filters.agent_id)
+            conditions.append(Invoice.agent_id == filters.agent_id)
         if filters.search:
             search = filters.search.lower()
-            query = query.where(
+            conditions.append(
                 sa.or_(
                     contains(sa.func.lower(Invoice.number), search),
                     contains(sa.func.lower(Invoice.customer_name), search),
                 )
             )
+        # Counted on the invoices alone: the join to their agent adds no rows.
+        count = sa.select(Invoice.id).where(*conditions)
         newest_first = [Key(Invoice.id, descending=True)]
-        return paginate(self.session, query, newest_first, request, lambda row: InvoiceRow(**row))
+        return paginate(
+            self.session, self._select().where(*conditions), newest_first, request, lambda row: InvoiceRow(**row), count
+        )
 
     def detail(self, invoice_id: int) -> InvoiceDetail | None:
         """The invoice with its payments and refunds: three queries."""

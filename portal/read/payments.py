@@ -60,7 +60,7 @@ class PaymentReadRepository:
 
     def page_for_agent(self, agent_id: int, request: PageRequest) -> Page[PaymentRow]:
         """One page of the agent's payments: two queries (counted on the payment table alone)."""
-        count = sa.select(sa.func.count(Payment.id)).where(Payment.agent_id == agent_id)
+        count = sa.select(Payment.id).where(Payment.agent_id == agent_id)
         newest_first = [Key(Payment.received_at, descending=True), Key(Payment.id, descending=True)]
         return paginate(
             self.session, self._for_agent(agent_id), newest_first, request, lambda row: PaymentRow(**row), count

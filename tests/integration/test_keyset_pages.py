@@ -110,3 +110,25 @@ def test_a_long_list_on_postgresql_is_estimated_not_counted(db_session, monkeypa
         assert not page.estimated and page.total == exact
     small = AuditReadRepository(db_session).page(PageRequest(per_page=10), AuditFilters(entity_type="Agent"))
     assert not small.estimated and small.total == 2, "a short list is counted exactly"
+
+
+def test_lists_counted_on_their_own_table_count_what_they_list(db_session):
+    from portal.models.billing import InvoiceStatus
+    from portal.models.commission import CommissionStatus
+    from portal.read.commissions import CommissionReadRepository
+    from portal.read.invoices import InvoiceFilters, InvoiceReadRepository
+    from portal.read.payments import PaymentReadRepository
+
+    load_scale_data(db_session, 6, seed=4)
+    agent_id = db_session.scalar(sa.select(sa.func.min(WalletTransaction.agent_id)))
+    reads = [
+        lambda request: PaymentReadRepository(db_session).page_for_agent(agent_id, request),
+        lambda request: InvoiceReadRepository(db_session).page(request, InvoiceFilters()),
+        lambda request: InvoiceReadRepository(db_session).page(request, InvoiceFilters(status=InvoiceStatus.PAID)),
+        lambda request: CommissionReadRepository(db_session).page(request),
+        lambda request: CommissionReadRepository(db_session).page(request, CommissionStatus.CREDITED),
+    ]
+    for read in reads:
+        forwards, backwards = walk(read, per_page=4)
+        first = read(PageRequest(per_page=4))
+        assert first.total == len(forwards) == len(backwards) > 1

@@ -1,6 +1,9 @@
 import pytest
+from babel.numbers import format_currency
+from hypothesis import given
+from hypothesis import strategies as st
 
-from portal.domain.money import InvalidAmount, Money, apply_rate_half_up, parse_amount, to_major
+from portal.domain.money import InvalidAmount, Money, apply_rate_half_up, format_money, parse_amount, to_major
 
 
 @pytest.mark.parametrize(
@@ -56,3 +59,14 @@ def test_money_refuses_floats_and_unknown_currencies():
     with pytest.raises(ValueError):
         Money(100, "XXZ")
     assert Money(100, "EUR") < Money(200, "EUR")
+
+
+@given(
+    st.integers(min_value=-(10**15), max_value=10**15),
+    st.sampled_from(["EUR", "USD", "GBP", "JPY", "KWD", "CHF", "INR", "BHD"]),
+    st.sampled_from(["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR", "en_IN", "de_CH"]),
+)
+def test_money_is_written_exactly_as_babel_writes_it(amount_minor, currency, locale):
+    assert format_money(amount_minor, currency, locale) == format_currency(
+        to_major(amount_minor, currency), currency, locale=locale
+    )
