@@ -196,6 +196,7 @@ def paginate(
         position = 1
     next_position = None if position is None else position + len(rows)
     previous_position = None if position is None else max(1, position - request.per_page)
+    total, estimated = _reconciled(total, estimated, position, len(rows), at_end)
     return Page(
         [make(_without_keys(row)) for row in rows],
         request.per_page,
@@ -207,6 +208,16 @@ def paginate(
         is_last=at_end,
         cursor_refused=refused,
     )
+
+
+def _reconciled(total: int, estimated: bool, position: int | None, shown: int, at_end: bool) -> tuple[int, bool]:
+    """An estimate corrected by what the page saw: at the end of the list, the exact total; never fewer than seen."""
+    if not estimated or position is None:
+        return total, estimated
+    seen = position + shown - 1
+    if at_end:
+        return seen, False
+    return max(total, seen), True
 
 
 def last_cursor() -> str:
@@ -284,6 +295,7 @@ def _by_number(session, query, order, request, make, total, estimated) -> Page:
     is_last = number >= pages
     following = Cursor("next", keys[-1], offset + len(rows) + 1).encode() if rows and not is_last else None
     preceding = Cursor("previous", keys[0], max(1, offset + 1 - request.per_page)).encode() if rows and offset else None
+    total, estimated = _reconciled(total, estimated, offset + 1, len(rows), len(rows) < request.per_page)
     return Page(
         [make(_without_keys(row)) for row in rows], request.per_page, offset + 1, total, estimated,
         next_cursor=following, previous_cursor=preceding, is_last=is_last, asked_for=asked_for, number=number,

@@ -108,6 +108,10 @@ def test_a_long_list_on_postgresql_is_estimated_not_counted(db_session, monkeypa
         assert page.estimated and page.total > 20, "beyond the exact limit, the planner's estimate"
     else:
         assert not page.estimated and page.total == exact
+    audit = AuditReadRepository(db_session)
+    while page.has_next:
+        page = audit.page(PageRequest(per_page=10, cursor=Cursor.decode(page.next_cursor)), AuditFilters())
+    assert not page.estimated and page.total == exact, "at the end of the list the count is known, and said"
     small = AuditReadRepository(db_session).page(PageRequest(per_page=10), AuditFilters(entity_type="Agent"))
     assert not small.estimated and small.total == 2, "a short list is counted exactly"
 
