@@ -7,7 +7,7 @@ record and the three chained audit events. The raw run sends the statements the
 orchestrator sends (captured and kept in step by tests/integration/test_bench_parity.py),
 with no ORM, no unit of work and no validation beyond what the SQL needs.
 
-    .venv/bin/python bench/orchestrator.py [--workers 8] [--payments 250] [--agents 1000]
+    .venv/bin/python bench/orchestrator.py [--workers 8] [--payments 250] [--agents 1000] [--ledger-per-agent 100]
 
 The database comes from BENCH_DATABASE_URL (a server URL; a database is
 created on it and dropped afterwards), else the server on 127.0.0.1:5432.
@@ -57,21 +57,21 @@ def app_config(database_url: str) -> dict:
     }
 
 
-def prepare(database_url: str, agents: int, workers: int) -> dict[str, list[int]]:
+def prepare(database_url: str, agents: int, workers: int, ledger_per_agent: int = 0) -> dict[str, list[int]]:
     """Migrate, seed at scale, and give each worker of each run its own issued invoices."""
     from flask_migrate import upgrade
 
     from portal import create_app
     from portal.extensions import db
     from portal.persistence.context import Actor, CommandContext
-    from portal.seed.scale import load_scale_data
+    from portal.seed.scale import Depth, load_scale_data
     from portal.services.invoicing import CreateInvoice, IssueInvoice
     from portal.services.running import command_runner
 
     app = create_app(app_config(database_url))
     with app.app_context():
         upgrade()
-        load_scale_data(db.session, agents)
+        load_scale_data(db.session, agents, depth=Depth(ledger_per_agent=ledger_per_agent))
         import sqlalchemy as sa
 
         from portal.models import Agent
@@ -305,6 +305,7 @@ def main() -> None:
     parser.add_argument("--payments", type=int, default=250, help="payments per worker and run")
     parser.add_argument("--agents", type=int, default=1000, help="agents seeded before the runs")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each run; medians are kept")
+    parser.add_argument("--ledger-per-agent", type=int, default=0, help="ledger depth of the seeded agents")
     arguments = parser.parse_args()
 
     server = normalise_database_url(
@@ -315,8 +316,11 @@ def main() -> None:
         admin.execute(f'CREATE DATABASE "{name}"')
     database_url = make_url(server).set(database=name).render_as_string(hide_password=False)
     try:
-        print(f"seeding {arguments.agents} agents into {name} …", flush=True)
-        invoices = prepare(database_url, arguments.agents, arguments.workers)
+        print(
+            f"seeding {arguments.agents} agents ({arguments.ledger_per_agent} adjustments each) into {name} …",
+            flush=True,
+        )
+        invoices = prepare(database_url, arguments.agents, arguments.workers, arguments.ledger_per_agent)
         rounds: dict[str, list[dict]] = {"orchestrator": [], "raw": []}
         for round_number in range(arguments.rounds):
             for kind in ("orchestrator", "raw"):
