@@ -16,27 +16,20 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
 
 from portal.extensions import db
 from portal.models import AgentFinancialSummary, IdempotencyRecord, Invoice, PortalAppearance
 from portal.seed.demo import load_demo_data
-from tests.conftest import make_app
 from tests.functional.conftest import csrf_token_from
 from tests.functional.dashboard_support import DEMO_LOGINS
+from tests.support.committed import committed_app as committed_postgres_app
 
 
 @pytest.fixture(scope="module")
 def committed_app(postgres_databases, tmp_path_factory) -> Iterator[Flask]:
-    app = make_app(postgres_databases.create(), tmp_path_factory.mktemp("form-races"))
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 25, "max_overflow": 10}
-    with app.app_context():
-        upgrade()
-        load_demo_data(db.session)
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    yield from committed_postgres_app(
+        postgres_databases, tmp_path_factory, "form-races", pool_size=25, prepare=lambda: load_demo_data(db.session)
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,6 @@ from functools import partial
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -22,20 +21,14 @@ from portal.extensions import db
 from portal.models import Commission, Payment, Payout, Wallet, WalletTransaction
 from portal.persistence.audit_events import chain_key
 from portal.services.ledger_verification import verify_ledger
-from tests.conftest import make_app
+from tests.support.committed import committed_app as committed_postgres_app
 from tests.support.money import MoneyWorld
 
 
 @pytest.fixture(scope="module")
 def committed_app(postgres_databases, tmp_path_factory) -> Iterator[Flask]:
     """A database of its own where every command really commits, for threads to race on."""
-    app = make_app(postgres_databases.create(), tmp_path_factory.mktemp("race"))
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 20, "max_overflow": 10}
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    yield from committed_postgres_app(postgres_databases, tmp_path_factory, "race", pool_size=20)
 
 
 @pytest.fixture(autouse=True)

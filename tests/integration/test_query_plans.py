@@ -17,14 +17,13 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
 
 from portal.extensions import db
 from portal.read.pages import Cursor, last_cursor
 from portal.seed.demo import load_demo_data
 from portal.seed.scale import Depth, load_scale_data
-from tests.conftest import make_app
 from tests.functional.dashboard_support import log_in_as
+from tests.support.committed import committed_app as committed_postgres_app
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -36,19 +35,17 @@ LARGE_TABLES = {
 }  # fmt: skip
 
 
+def _scale() -> None:
+    load_demo_data(db.session)
+    load_scale_data(db.session, 40, seed=9, depth=Depth(ledger_per_agent=30, audit_per_agent=5))
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("ANALYZE"))
+
+
 @pytest.fixture(scope="module")
 def scaled_app(postgres_databases, tmp_path_factory) -> Iterator[Flask]:
-    app = make_app(postgres_databases.create(), tmp_path_factory.mktemp("query-plans"))
-    with app.app_context():
-        upgrade()
-        load_demo_data(db.session)
-        load_scale_data(db.session, 40, seed=9, depth=Depth(ledger_per_agent=30, audit_per_agent=5))
-        db.session.commit()
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(sa.text("ANALYZE"))
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    yield from committed_postgres_app(postgres_databases, tmp_path_factory, "query-plans", prepare=_scale)
 
 
 def _ids(app: Flask) -> dict:

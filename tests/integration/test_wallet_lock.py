@@ -18,13 +18,12 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from portal.extensions import db
 from portal.models import Wallet
-from tests.conftest import make_app
+from tests.support.committed import committed_app as committed_postgres_app
 from tests.support.money import MoneyWorld
 
 pytestmark = pytest.mark.postgresql_only
@@ -35,12 +34,7 @@ WAIT_SECONDS = 10
 @pytest.fixture(scope="module")
 def committed_app(postgres_databases, tmp_path_factory) -> Iterator[Flask]:
     """A database of its own where every command really commits, so that locks outlive a statement."""
-    app = make_app(postgres_databases.create(), tmp_path_factory.mktemp("wallet-lock"))
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    yield from committed_postgres_app(postgres_databases, tmp_path_factory, "wallet-lock")
 
 
 @pytest.fixture(autouse=True)
