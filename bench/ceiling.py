@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 import sqlalchemy as sa
-from flask import Flask, render_template_string, request
+from flask import Flask, request
 from flask_sqlalchemy import SQLAlchemy
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Agents</title></head><body>
@@ -20,6 +20,8 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Agen
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
 db = SQLAlchemy(app)
+#: Compiled once, as Flask compiles a template file once (``render_template_string`` would compile it per request).
+_PAGE = app.jinja_env.from_string(PAGE)
 _AGENTS = sa.text("SELECT id, name, slug, status FROM agent WHERE id > :after ORDER BY id LIMIT 20")
 
 
@@ -27,4 +29,4 @@ _AGENTS = sa.text("SELECT id, name, slug, status FROM agent WHERE id > :after OR
 def agents():
     after = request.args.get("after", "0")
     rows = db.session.execute(_AGENTS, {"after": int(after) if after.isdigit() else 0}).mappings().all()
-    return render_template_string(PAGE, rows=rows)
+    return _PAGE.render(rows=rows)

@@ -239,6 +239,13 @@ def main() -> None:
         cookies = {"staff": log_in(8710, *ADMIN), "agent": log_in(8710, *AGENT_LOGIN)}
         rate, p50, p99, _errors = load(8711, "/", "", arguments.seconds, arguments.connections)
         print(f"{'ceiling (bare Flask, 20 rows)':<34} {rate:>8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms")
+        # The portal's own floor, not a page: every hook of a request (correlation id, security headers, input
+        # guard, limiter) and one trivial query, no log-in, no template. Shown for scale, not in min_ratio.
+        floor, floor_p50, floor_p99, _errors = load(8710, "/healthz", "", arguments.seconds, arguments.connections)
+        print(
+            f"{'floor: /healthz (not a page)':<34} {floor:>8.0f} req/s  p50 {floor_p50:6.1f} ms  "
+            f"p99 {floor_p99:6.1f} ms  ratio {floor / rate:.2f}"
+        )
         lowest = float("inf")
         requests = 0
         for page, who, path, marker in pages(database_url):

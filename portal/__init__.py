@@ -98,6 +98,7 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.agent_portal import bp as agent_portal_bp
+    from portal.api import bp as api_bp
     from portal.auth import bp as auth_bp
     from portal.dashboard import bp as dashboard_bp
     from portal.system import bp as system_bp
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(agent_portal_bp, url_prefix="/portal/<slug>")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def register_errorhandlers(app: Flask) -> None:

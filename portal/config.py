@@ -65,6 +65,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE": env.get("LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE", "100 per hour"),
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
         "KEY_PROVIDER": env.get("KEY_PROVIDER", "local"),
         "LOCAL_KEYRING_PATH": env.get("LOCAL_KEYRING_PATH", ""),
         "VAULT_ADDR": env.get("VAULT_ADDR", ""),

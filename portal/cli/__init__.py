@@ -9,6 +9,7 @@ def register_commands(app: Flask) -> None:
     from portal.cli.notifications import notifications
     from portal.cli.seed import seed
     from portal.cli.settings import keys, settings
+    from portal.cli.tokens import tokens
 
-    for command in (seed, audit, ledger, summaries, commissions, settings, keys, notifications):
+    for command in (seed, audit, ledger, summaries, commissions, settings, keys, notifications, tokens):
         app.cli.add_command(command)

@@ -1,12 +1,13 @@
 """Every persisted entity of the domain."""
 
 from portal.models.agent import Agent, PortalAppearance, PortalLogo
+from portal.models.api_token import ApiToken
 from portal.models.audit import AuditChainHead, AuditEvent
 from portal.models.base import Base
 from portal.models.billing import Invoice, Payment, Refund
 from portal.models.commission import Commission
 from portal.models.feature_flag import FeatureFlag
-from portal.models.idempotency import IdempotencyRecord
+from portal.models.idempotency import ApiIdempotencyRecord, IdempotencyRecord
 from portal.models.notification import EmailOutbox, Notification
 from portal.models.setting import Setting
 from portal.models.summary import AgentFinancialSummary
@@ -16,6 +17,8 @@ from portal.models.wallet import Payout, Wallet, WalletTransaction
 __all__ = [
     "Agent",
     "AgentFinancialSummary",
+    "ApiIdempotencyRecord",
+    "ApiToken",
     "AuditChainHead",
     "AuditEvent",
     "Base",

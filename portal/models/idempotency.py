@@ -26,3 +26,23 @@ class IdempotencyRecord(Base):
     result: Mapped[dict | None] = mapped_column(JSONDocument)
     actor: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiIdempotencyRecord(Base):
+    """The first successful answer of an API request for its ``Idempotency-Key``, per token owner.
+
+    A replay answers the stored status and body; the same key with another
+    request is a conflict. Only 2xx answers are kept: a refusal changed
+    nothing, so sending it again simply asks again.
+    """
+
+    __tablename__ = "api_idempotency_record"
+    __table_args__ = (sa.Index("ix_api_idempotency_record_created_at", "created_at"),)
+
+    owner: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[int] = mapped_column(sa.Integer)
+    body: Mapped[dict | None] = mapped_column(JSONDocument)
+    location: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,6 +12,7 @@ from typing import Any, Protocol, Self, TypeVar
 
 from portal.models import (
     Agent,
+    ApiToken,
     Commission,
     Invoice,
     Notification,
@@ -186,6 +187,9 @@ class UnitOfWork(Protocol):
 
     @property
     def users(self) -> Users: ...
+
+    @property
+    def api_tokens(self) -> Rows[ApiToken]: ...
 
     def __enter__(self) -> Self: ...
 

@@ -29,6 +29,7 @@ from portal.persistence.audit_chain import lock_chain_head
 from portal.persistence.audit_events import AuditEventValues, record_event
 from portal.persistence.context import Actor, CommandContext, UnitOfWorkError
 from portal.repositories.agents import AgentRepository
+from portal.repositories.api_tokens import ApiTokenRepository
 from portal.repositories.appearance import AppearanceRepository
 from portal.repositories.commissions import CommissionRepository
 from portal.repositories.idempotency import IdempotencyRepository
@@ -90,6 +91,7 @@ class SessionUnitOfWork:
         self.settings = SettingsRepository(self.session)
         self.idempotency = IdempotencyRepository(self.session)
         self.users = UserRepository(self.session)
+        self.api_tokens = ApiTokenRepository(self.session)
 
     def __enter__(self) -> Self:
         running = _active.get()

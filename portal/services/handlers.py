@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from portal.commands.base import Command
 from portal.commands.runner import Handler
 from portal.security.key_providers import KeyProvider
-from portal.services import accounts, agents, appearance, invoicing, notifications
+from portal.services import accounts, agents, api_tokens, appearance, invoicing, notifications
 from portal.services.money.handlers import MONEY_HANDLERS
 from portal.services.settings import ChangeSetting, SettingChanges
 
@@ -29,5 +29,7 @@ def command_handlers(key_provider: KeyProvider) -> Mapping[type[Command], Handle
         appearance.SaveAppearance: appearance.save_appearance,
         appearance.RevertAppearance: appearance.revert_appearance,
         notifications.MarkNotificationsRead: notifications.mark_read,
+        api_tokens.CreateApiToken: api_tokens.create_api_token,
+        api_tokens.RevokeApiToken: api_tokens.revoke_api_token,
         ChangeSetting: SettingChanges(key_provider),
     }

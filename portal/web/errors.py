@@ -56,6 +56,19 @@ class ErrorFrame:
     context: Callable[[], dict | None]
 
 
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """An area that answers its errors in a format of its own (the API: problem+json), not as a page."""
+
+    prefix: str
+    #: (status, message, the HTTP error when there is one: its headers, ``Allow`` say, go with the answer)
+    answer: Callable[[int, str, HTTPException | None], Response]
+
+
+def register_error_answer(app: App, answer: ErrorAnswer) -> None:
+    app.extensions.setdefault("portal.error_answers", []).append(answer)
+
+
 def register_error_frame(app: App, frame: ErrorFrame) -> None:
     """Called by each area's blueprint when it is registered."""
     app.extensions.setdefault("portal.error_frames", []).append(frame)
@@ -79,7 +92,10 @@ def _roll_back() -> None:
         logger.warning("could not roll back the request's session", exc_info=True)
 
 
-def _render(code: int, title: str, message: str) -> Response:
+def _render(code: int, title: str, message: str, error: HTTPException | None = None) -> Response:
+    for area in current_app.extensions.get("portal.error_answers", []):
+        if request.path.startswith(area.prefix):
+            return area.answer(code, message, error)
     template = "errors/_error.html" if wants_fragment() else "errors/error.html"
     context = {"code": code, "title": title, "message": message, "correlation_id": g.get("correlation_id")}
     try:
@@ -131,7 +147,7 @@ def install_error_pages(app: Flask) -> None:
         if error.response is not None:
             # An answer made for this refusal already (a rate-limited form shown again).
             return error.response
-        return _render(error.code, error.name, ADVICE.get(error.code, error.description or ""))
+        return _render(error.code, error.name, ADVICE.get(error.code, error.description or ""), error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:
