@@ -19,7 +19,8 @@ test: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check portal tests e2e bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --ignore=tests/fuzz $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -s tests/fuzz
 
 # Mutation testing (not part of `make test`): mutmut mutates the files listed in [tool.mutmut] in pyproject.toml,
 # runs the tests listed there against each mutant (the unit tests, one SQLite test; about 4 minutes on 2 cores),

@@ -16,6 +16,7 @@ from portal.models.commission import CommissionKind, CommissionStatus
 from portal.models.ledger_rules import LedgerKind
 from portal.models.wallet import PayoutStatus
 from portal.read.agents import AgentFilters, AgentListItem, AgentProfile, AgentReadRepository
+from portal.read.api_tokens import ApiTokenReadRepository, ApiTokenRow
 from portal.read.appearance import Appearance, Logo, PortalAppearanceReadRepository
 from portal.read.audit import AuditFilters, AuditReadRepository, AuditRow
 from portal.read.commissions import CommissionReadRepository, CommissionRow
@@ -181,6 +182,15 @@ def audit_entity_types() -> list[str]:
 def staff_users(page: PageRequest) -> Page[UserRow]:
     """Staff log-ins (not agents'), by e-mail address."""
     return UserReadRepository(db.session()).staff_page(page)
+
+
+def api_tokens() -> list[ApiTokenRow]:
+    """API tokens, newest first (never their secrets, which are not kept)."""
+    return ApiTokenReadRepository(db.session()).newest()
+
+
+def api_token(token_id: int) -> ApiTokenRow | None:
+    return ApiTokenReadRepository(db.session()).by_id(token_id)
 
 
 def user_by_id(user_id: int) -> UserRow | None:

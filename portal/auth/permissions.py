@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "settings.reveal": ADMINS,
     "audit.verify": MONEY_STAFF,
     "users.manage": ADMINS,
+    "tokens.manage": ADMINS,
 }
 
 #: dashboard endpoint → permission it needs
@@ -68,6 +69,9 @@ ENDPOINTS: dict[str, str] = {
     "dashboard.users": "users.manage",
     "dashboard.user_new": "users.manage",
     "dashboard.user_edit": "users.manage",
+    "dashboard.tokens": "tokens.manage",
+    "dashboard.token_new": "tokens.manage",
+    "dashboard.token_revoke": "tokens.manage",
 }
 
 

@@ -19,10 +19,12 @@ SECTIONS = (
     ("audit", "Audit trail", "dashboard.audit"),
     ("settings", "Settings", "dashboard.settings"),
     ("users", "Users", "dashboard.users"),
+    ("tokens", "API tokens", "dashboard.tokens"),
 )
 _SECTION_OF_PREFIX = {
     "agent": "agents", "wallet": "agents", "invoice": "invoices", "payment": "invoices", "commission": "commissions",
     "payout": "payouts", "audit": "audit", "setting": "settings", "user": "users", "overview": "overview",
+    "token": "tokens",
 }  # fmt: skip
 
 

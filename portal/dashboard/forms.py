@@ -171,3 +171,25 @@ class AgentLoginForm(IdempotentForm):
     email = EmailField("Log-in e-mail", validators=[DataRequired(), Email(), fits(User.email)])
     full_name = StringField("Name", validators=[DataRequired(), fits(User.full_name)])
     password = PasswordField("Initial password", validators=[DataRequired(), PASSWORD_RULE])
+
+
+class ApiTokenForm(IdempotentForm):
+    name = StringField("What it is for", validators=[DataRequired("Name the integration."), fits(80)])
+    scope = SelectField(
+        "Scope",
+        choices=[
+            SelectChoice("read", "Read"),
+            SelectChoice("write", "Write (and read)"),
+            SelectChoice("admin", "Admin: staff-only changes (and write)"),
+        ],
+    )
+    owner = SelectField(
+        "Acts as",
+        choices=[
+            *(SelectChoice(r, f"{r.capitalize()} (staff role)") for r in STAFF_ROLES),
+            SelectChoice("agent", "One agent"),
+        ],
+    )
+    agent_slug = StringField("Agent's slug (for one agent)", validators=[Optional(), fits(Agent.slug)])
+    days = SelectField("Expires after", choices=[SelectChoice(d, f"{d} days") for d in ("30", "90", "180", "366")],
+                       default="90")  # fmt: skip

@@ -12,11 +12,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.commands.base import SECRET, Command, CommandResult, require_id
+from portal.commands.base import PERMISSION, SECRET, Command, CommandResult, require_id
 from portal.domain import errors
 from portal.domain.text import one_line
 from portal.models import Agent, ApiToken
@@ -32,6 +33,7 @@ MAX_DAYS = 366
 DEFAULT_DAYS = 90
 #: ``last_used_at`` moves at most this often: bookkeeping, not one write per request.
 TOUCH_INTERVAL = timedelta(minutes=1)
+MADE_BY_SENDER = MappingProxyType({**SECRET, **PERMISSION})
 
 
 def new_secret() -> str:
@@ -64,7 +66,9 @@ class CreateApiToken(Command[ApiTokenChanged]):
     owner_role: str
     agent_id: int | None = None
     days: int = DEFAULT_DAYS
-    secret: str = field(metadata=SECRET)
+    #: Made fresh by every sender, so not part of what was asked: the same form sent again replays (and shows
+    #: no secret), never makes a second token.
+    secret: str = field(metadata=MADE_BY_SENDER)
 
     def __post_init__(self) -> None:
         super().__post_init__()

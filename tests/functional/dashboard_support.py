@@ -30,6 +30,7 @@ def load_demo(app, session) -> dict[str, int]:
         "payout_id": session.scalar(sa.select(sa.func.min(Payout.id)).where(Payout.status == "requested")),
         "user_id": session.scalar(sa.select(User.id).where(User.email == "viewer@demo.example")),
         "name": "smtp_password",
+        "token_id": 1,
     }
 
 

@@ -298,6 +298,11 @@ class FakeUsers(_FakeTable):
         return 1
 
 
+class FakeApiTokens(_FakeTable):
+    kind = "api_token"
+    noun = "API token"
+
+
 class FakeSettings:
     def __init__(self, values: dict[str, Any]) -> None:
         self.rows = {name: Setting(name=name, value=value) for name, value in values.items()}
@@ -371,6 +376,7 @@ class FakeUnitOfWork:
         self.idempotency = FakeIdempotency(self)
         self.appearances = FakeAppearances(self)
         self.users = FakeUsers(self)
+        self.api_tokens = FakeApiTokens(self)
 
     def __enter__(self) -> FakeUnitOfWork:
         self.store.units += 1
