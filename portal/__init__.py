@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_key_provider(app)
     register_commands(app)
+    register_flags(app)
     register_request_hooks(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -80,6 +81,13 @@ def register_commands(app: Flask) -> None:
     from portal.services.running import install_command_handlers
 
     install_command_handlers(app)
+
+
+def register_flags(app: Flask) -> None:
+    """Feature flags through OpenFeature, with the flag table's provider."""
+    from portal.flags.evaluation import install_flags
+
+    install_flags(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -43,6 +43,21 @@ def phone_region(region: str) -> str:
     return region
 
 
+def flag_overrides(env: Mapping[str, str]) -> dict[str, bool | int]:
+    """``FLAG_<NAME>=on|off|<percentage>`` for each flag of the catalog: wins over the flag table, for incidents."""
+    from portal.flags.catalog import CATALOG, parse_override
+
+    overrides: dict[str, bool | int] = {}
+    for name in CATALOG:
+        text = env.get(f"FLAG_{name.upper()}")
+        if text:
+            try:
+                overrides[name] = parse_override(text)
+            except ValueError as error:
+                raise ConfigurationError(f"FLAG_{name.upper()}: {error}") from None
+    return overrides
+
+
 def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict:
     """Build the Flask config mapping from environment variables."""
     env = os.environ if environ is None else environ
@@ -66,6 +81,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE": env.get("LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE", "100 per hour"),
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
+        "FLAG_OVERRIDES": flag_overrides(env),
+        "FLAG_SNAPSHOT_TTL": float(env.get("FLAG_SNAPSHOT_TTL", "2")),
         "KEY_PROVIDER": env.get("KEY_PROVIDER", "local"),
         "LOCAL_KEYRING_PATH": env.get("LOCAL_KEYRING_PATH", ""),
         "VAULT_ADDR": env.get("VAULT_ADDR", ""),

@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+from flask import current_app
+
 from portal.extensions import db
+from portal.flags.catalog import READ_MODEL_READS
+from portal.flags.evaluation import flag_enabled
 from portal.models.base import utcnow
 from portal.models.commission import CommissionKind, CommissionStatus
 from portal.models.ledger_rules import LedgerKind
@@ -20,6 +24,7 @@ from portal.read.api_tokens import ApiTokenReadRepository, ApiTokenRow
 from portal.read.appearance import Appearance, Logo, PortalAppearanceReadRepository
 from portal.read.audit import AuditFilters, AuditReadRepository, AuditRow
 from portal.read.commissions import CommissionReadRepository, CommissionRow
+from portal.read.flags import FlagReadRepository, FlagView
 from portal.read.invoices import InvoiceDetail, InvoiceFilters, InvoiceReadRepository, InvoiceRow
 from portal.read.ledger import LedgerEntry, WalletBalance, WalletLedgerReadRepository
 from portal.read.notifications import NotificationReadRepository, NotificationRow
@@ -27,7 +32,7 @@ from portal.read.overview import DateRange, Overview, OverviewReadRepository
 from portal.read.pages import Page, PageRequest
 from portal.read.payments import PaymentReadRepository, PaymentRow
 from portal.read.payouts import PayoutReadRepository, PayoutRow
-from portal.read.summaries import AgentFinancialSummaryReadRepository, FinancialSummary
+from portal.read.summaries import AgentFinancialSummaryReadRepository, FinancialSummary, LiveSummaryReadRepository
 from portal.read.users import LoginRecord, UserReadRepository, UserRow
 from portal.services.authentication import token_hash
 
@@ -61,9 +66,22 @@ def today() -> date:
 # Agents
 
 
+def live_figures() -> bool:
+    """Whether agents' figures are computed from the source rows (``read_model_reads`` off), not the read model."""
+    return not flag_enabled(READ_MODEL_READS)
+
+
+def financial_summary(agent: AgentProfile) -> FinancialSummary:
+    """What the agent has invoiced, collected, earned and holds: from the read model, or live when the flag says."""
+    session = db.session()
+    if live_figures():
+        return LiveSummaryReadRepository(session).for_agent(agent.id, agent.currency)
+    return AgentFinancialSummaryReadRepository(session).for_agent(agent.id, agent.currency)
+
+
 def agents_overview(page: PageRequest, filters: AgentFilters | None = None) -> Page[AgentListItem]:
     """The dashboard's agent list with each agent's summary."""
-    return AgentReadRepository(db.session()).page(page, filters)
+    return AgentReadRepository(db.session()).page(page, filters, live=live_figures())
 
 
 def agent_by_slug(slug: str) -> AgentProfile | None:
@@ -82,7 +100,7 @@ def agent_detail(agent: AgentProfile) -> AgentDetail:
     return AgentDetail(
         agent=agent,
         appearance=appearance_for(agent),
-        summary=AgentFinancialSummaryReadRepository(session).for_agent(agent.id, agent.currency),
+        summary=financial_summary(agent),
         wallet=wallet_balance(agent),
         logins=UserReadRepository(session).for_agent(agent.id),
     )
@@ -184,6 +202,11 @@ def staff_users(page: PageRequest) -> Page[UserRow]:
     return UserReadRepository(db.session()).staff_page(page)
 
 
+def flag_views() -> list[FlagView]:
+    """Every flag of the catalog with its state, its override and (rolled out by agent) who is in and out."""
+    return FlagReadRepository(db.session()).views(current_app.config["FLAG_OVERRIDES"])
+
+
 def api_tokens() -> list[ApiTokenRow]:
     """API tokens, newest first (never their secrets, which are not kept)."""
     return ApiTokenReadRepository(db.session()).newest()
@@ -207,7 +230,7 @@ def portal_home(agent: AgentProfile) -> PortalHome:
     return PortalHome(
         agent=agent,
         appearance=appearance_for(agent),
-        summary=AgentFinancialSummaryReadRepository(session).for_agent(agent.id, agent.currency),
+        summary=financial_summary(agent),
         recent_payments=PaymentReadRepository(session).recent_for_agent(agent.id),
     )
 

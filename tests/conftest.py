@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from portal import create_app
 from portal.extensions import db, limiter
+from portal.flags.evaluation import forget_snapshot
 from tests.support.factories import Factories
 from tests.support.openbao import DevServer, bao_binary
 from tests.support.postgres import DatabaseFactory, PostgresUnavailable, find_server
@@ -133,6 +134,8 @@ def db_session(app: Flask) -> Iterator[Session]:
     """
     with app.app_context():
         connection = db.engine.connect()
+    # Each test starts from its own flag table: no copy kept from a test whose rows were rolled back.
+    forget_snapshot(app)
     outer = connection.begin()
     original = db.session
     db.session = _OneSessionPerTest(

@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from portal import data_access
 from portal.auth.permissions import portal_agent_for
-from portal.extensions import db
-from portal.services.feature_flags import AGENT_PORTAL, enabled_for
+from portal.flags.catalog import AGENT_PORTAL
+from portal.flags.evaluation import flag_enabled
 from portal.web.errors import ErrorFrame, register_error_frame
 
 bp = Blueprint("agent_portal", __name__)
@@ -37,7 +37,7 @@ def _add_slug(endpoint, values):
 def _only_the_agents_own_users():
     """The one check point of the portal: its own users only, and only where the portal is switched on."""
     g.agent = portal_agent_for(g.portal_slug)
-    if not enabled_for(db.session, AGENT_PORTAL, g.agent.slug):
+    if not flag_enabled(AGENT_PORTAL, g.agent.slug, role="agent"):
         abort(make_response(render_template("portal/not_available.html", agent=g.agent), 403))
 
 

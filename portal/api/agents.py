@@ -19,11 +19,9 @@ from portal.api.schemas.agents import (
     StatusChange,
     Summary,
 )  # fmt: skip
-from portal.extensions import db
 from portal.models.agent import AgentStatus
 from portal.models.api_token import ApiScope
 from portal.read.agents import AgentFilters
-from portal.read.summaries import AgentFinancialSummaryReadRepository
 from portal.services.agents import CreateAgent, SetAgentStatus, UpdateAgent
 
 
@@ -50,8 +48,7 @@ def get_agent(agent_id: int):
 @allow(ApiScope.READ, agents=True)
 def get_agent_summary(agent_id: int):
     """What the agent has invoiced, collected and earned, and what its wallet holds."""
-    agent = visible_agent(agent_id)
-    return answer(Summary.of(AgentFinancialSummaryReadRepository(db.session()).for_agent(agent.id, agent.currency)))
+    return answer(Summary.of(data_access.financial_summary(visible_agent(agent_id))))
 
 
 @bp.post("/agents")

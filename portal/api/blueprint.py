@@ -26,7 +26,17 @@ csrf.exempt(bp)
 def _authenticate():
     if request.endpoint in PUBLIC:
         return None
-    return authenticate()
+    return authenticate() or _body_is_a_json_object()
+
+
+def _body_is_a_json_object() -> Response | None:
+    """A change's body, when there is one, is a JSON object: anything else is refused before it is read as empty."""
+    if request.method not in ("POST", "PATCH", "PUT") or not request.get_data(cache=True):
+        return None
+    if request.get_json(silent=True, force=True) is None or not isinstance(request.get_json(force=True), dict):
+        return problem(400, "The body must be a JSON object (Content-Type: application/json).", slug="body-not-json",
+                       errors=[{"field": None, "message": "not a JSON object"}])  # fmt: skip
+    return None
 
 
 def _rate_key() -> str:

@@ -24,6 +24,7 @@ from portal.models.api_token import ApiScope
 from portal.models.commission import CommissionStatus
 from portal.read.commissions import CommissionReadRepository
 from portal.services.money.commands import ApproveCommission
+from portal.services.money.switch import refuse_money_while_paused
 
 
 @bp.get("/commissions")
@@ -58,6 +59,7 @@ def approve_commission(commission_id: int):
 @idempotent
 def approve_commissions(json: ApproveMany):
     """Approve up to 100 commissions, each on its own key: a retry approves none twice, a refusal stops none."""
+    refuse_money_while_paused()
     if len(set(json.commission_ids)) != len(json.commission_ids):
         abort(problem(422, "Each commission may be named once.", errors=[{"field": "commission_ids",
                                                                            "message": "repeats an id"}]))  # fmt: skip

@@ -43,11 +43,12 @@ ALWAYS = {
     "HTTP_405": Problem,
     "HTTP_422": Problem,
     "HTTP_429": Problem,
+    "HTTP_503": Problem,
 }
-#: …and every one with a request to validate, or a path id to find.
-CHECKED = {**ALWAYS, "HTTP_400": Problem, "HTTP_404": Problem, "HTTP_422": Problem}
-#: …and every list (a cursor it did not give out is a 400, a query out of bounds a 422).
-LISTED = {**ALWAYS, "HTTP_400": Problem, "HTTP_404": Problem}
+#: …and every one with a path id to find.
+CHECKED = {**ALWAYS, "HTTP_404": Problem}
+#: …and every list (a cursor it did not give out names no page: 404).
+LISTED = {**ALWAYS, "HTTP_404": Problem}
 #: …and every change (a conflict, an Idempotency-Key reused for another request).
 CHANGES = {**CHECKED, "HTTP_409": Problem}
 

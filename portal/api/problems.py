@@ -61,10 +61,17 @@ def refusal_status(error: DomainError) -> int:
     return error.http_status if error.http_status in (400, 403, 404, 503) else 409
 
 
+#: Seconds a client is told to wait when the service refuses for now (money paused, a key service down).
+RETRY_AFTER_UNAVAILABLE = 60
+
+
 def refused(error: DomainError) -> Response:
     slug = "".join(f"-{c.lower()}" if c.isupper() else c for c in type(error).__name__).lstrip("-")
     errors = [{"field": error.field, "message": error.message}] if error.field else []
-    return problem(refusal_status(error), error.message, slug=slug, errors=errors)
+    response = problem(refusal_status(error), error.message, slug=slug, errors=errors)
+    if response.status_code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+    return response
 
 
 def invalid(errors: list[dict[str, str]]) -> Response:

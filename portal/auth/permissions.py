@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.verify": MONEY_STAFF,
     "users.manage": ADMINS,
     "tokens.manage": ADMINS,
+    "flags.manage": ADMINS,
 }
 
 #: dashboard endpoint → permission it needs
@@ -72,6 +73,9 @@ ENDPOINTS: dict[str, str] = {
     "dashboard.tokens": "tokens.manage",
     "dashboard.token_new": "tokens.manage",
     "dashboard.token_revoke": "tokens.manage",
+    "dashboard.flags": "flags.manage",
+    "dashboard.flag_edit": "flags.manage",
+    "dashboard.flag_switch": "flags.manage",
 }
 
 

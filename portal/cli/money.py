@@ -1,17 +1,23 @@
-"""``flask ledger verify``, ``flask summaries rebuild``, ``flask commissions mature``."""
+"""``flask ledger verify [--guard]``, ``flask summaries rebuild|drift``, ``flask commissions mature``."""
 
 from __future__ import annotations
+
+import uuid
 
 import click
 from flask.cli import AppGroup
 
-from portal.cli.running import cli_context, cli_units
+from portal.cli.running import cli_context, cli_runner, cli_units
 from portal.extensions import db
 from portal.observability.correlation import bind_correlation_id
 from portal.persistence.audit_events import chain_key
-from portal.services.financial_summary import rebuild_summaries
+from portal.persistence.context import Actor
+from portal.services.feature_flags import TripKillSwitch
+from portal.services.financial_summary import rebuild_summaries, summary_drift
 from portal.services.ledger_verification import verify_ledger
 from portal.services.money.orchestrator import FinancialOrchestrator
+
+GUARD_ACTOR = Actor.system("ledger-guard")
 
 
 @click.group("ledger", cls=AppGroup)
@@ -20,10 +26,13 @@ def ledger() -> None:
 
 
 @ledger.command("verify")
-def ledger_verify() -> None:
+@click.option("--guard", is_flag=True, help="On a violation, pause every money command (the kill switch) and tell "
+              "admins; turning money back on is a deliberate admin action.")  # fmt: skip
+def ledger_verify(guard: bool) -> None:
     """Check invariants 1, 2, 3, 6 and 7; exit 1 naming each violation."""
     bind_correlation_id()
     report = verify_ledger(db.session(), chain_key())
+    db.session.rollback()
     for line in report.checked:
         click.echo(f"checked {line}")
     if report.holds:
@@ -32,6 +41,12 @@ def ledger_verify() -> None:
     for violation in report.violations:
         click.echo(f"VIOLATION {violation}", err=True)
     click.echo(f"ledger BROKEN: {len(report.violations)} violation(s)", err=True)
+    if guard:
+        violations = tuple(str(violation) for violation in report.violations)
+        cli_runner(GUARD_ACTOR).run(
+            TripKillSwitch(idempotency_key=f"ledger-guard-{uuid.uuid4()}", violations=violations)
+        )
+        click.echo("money commands PAUSED (financial_orchestrator off); admins were told", err=True)
     raise SystemExit(1)
 
 
@@ -64,3 +79,16 @@ def commissions_mature() -> None:
     click.echo(f"{report.due} commission(s) due, {report.approved} approved")
     for commission_id, reason in report.skipped:
         click.echo(f"skipped commission #{commission_id}: {reason}")
+
+
+@summaries.command("drift")
+def summaries_drift() -> None:
+    """Compare the read model with the figures computed live, agent by agent; exit 1 naming each that differs."""
+    bind_correlation_id()
+    drifted = summary_drift(db.session())
+    for agent_id, differences in drifted.items():
+        click.echo(f"agent {agent_id}: " + "; ".join(differences), err=True)
+    if drifted:
+        click.echo(f"{len(drifted)} agent(s) drifted: run `flask summaries rebuild` once the cause is known", err=True)
+        raise SystemExit(1)
+    click.echo("no drift: the read model matches the ledger and the invoices for every agent")

@@ -45,6 +45,7 @@ class CommandRunner:
         max_attempts: int = 10,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
+        guard: Callable[[Command], None] | None = None,
     ) -> None:
         self._units = units
         self._handlers = handlers
@@ -52,12 +53,16 @@ class CommandRunner:
         self._max_attempts = max_attempts
         self._clock = clock
         self._sleep = sleep
+        #: Called before anything runs; its refusal (a switch that is off) changes nothing.
+        self._guard = guard
 
     def run(self, command: Command[R]) -> R:
         """The command's result: its first, or the stored one for a key seen before."""
         handler = self._handlers.get(type(command))
         if handler is None:
             raise LookupError(f"no handler for {type(command).__name__}")
+        if self._guard is not None:
+            self._guard(command)
         fingerprint = command.fingerprint(self._fingerprint_key)
 
         def replay(uow: UnitOfWork) -> R | None:

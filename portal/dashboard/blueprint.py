@@ -20,11 +20,12 @@ SECTIONS = (
     ("settings", "Settings", "dashboard.settings"),
     ("users", "Users", "dashboard.users"),
     ("tokens", "API tokens", "dashboard.tokens"),
+    ("flags", "Flags", "dashboard.flags"),
 )
 _SECTION_OF_PREFIX = {
     "agent": "agents", "wallet": "agents", "invoice": "invoices", "payment": "invoices", "commission": "commissions",
     "payout": "payouts", "audit": "audit", "setting": "settings", "user": "users", "overview": "overview",
-    "token": "tokens",
+    "token": "tokens", "flag": "flags",
 }  # fmt: skip
 
 

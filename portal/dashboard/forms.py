@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    IntegerField,
     PasswordField,
     SelectField,
     StringField,
@@ -17,7 +18,7 @@ from wtforms import (
 
 # types-WTForms lags behind WTForms 3.2, where choices are SelectChoice values.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
-from wtforms.validators import DataRequired, Email, InputRequired, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional, Regexp, ValidationError
 
 from portal.models.agent import Agent
 from portal.models.audit import AuditEvent
@@ -193,3 +194,19 @@ class ApiTokenForm(IdempotentForm):
     agent_slug = StringField("Agent's slug (for one agent)", validators=[Optional(), fits(Agent.slug)])
     days = SelectField("Expires after", choices=[SelectChoice(d, f"{d} days") for d in ("30", "90", "180", "366")],
                        default="90")  # fmt: skip
+
+
+class FlagForm(IdempotentForm):
+    enabled = BooleanField("On")
+    rollout_percentage = IntegerField("Rollout (% of agents)", validators=[InputRequired(), NumberRange(0, 100)])
+    allow_list = TextAreaField("Always in (agents' slugs, one per line)", validators=[Optional(), fits(20_000)])
+    deny_list = TextAreaField("Always out (agents' slugs, one per line)", validators=[Optional(), fits(20_000)])
+    reason = TextAreaField("Reason for the change", validators=[DataRequired("Say why: it is kept in the audit trail."),
+                                                                fits(500)])  # fmt: skip
+
+
+class SwitchForm(IdempotentForm):
+    reason = TextAreaField(
+        "Reason (shown on every page while money is paused)",
+        validators=[DataRequired("Say why: it is shown to everyone and kept."), fits(500)],
+    )

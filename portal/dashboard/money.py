@@ -12,6 +12,7 @@ from portal.domain.money import format_money
 from portal.models.commission import CommissionStatus
 from portal.models.wallet import PayoutDecision, PayoutStatus
 from portal.services.money.commands import ApproveCommission, DecidePayout, MarkPayoutPaid
+from portal.services.money.switch import refuse_money_while_paused
 from portal.web.commands import confirm, run, submit_action, submit_form
 from portal.web.forms import ActionForm, text
 from portal.web.htmx import redirect_after_post, render_page
@@ -56,6 +57,7 @@ def commissions_approve_many():
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
+    refuse_money_while_paused()
     chosen = identifiers(request.form.getlist("commission"), MAX_BULK)
     if not chosen:
         flash("Tick the commissions to approve first.", "info")

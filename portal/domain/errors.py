@@ -117,3 +117,9 @@ class ServiceUnavailable(DomainError):
     """A part the command needs (the key service, the database) cannot be reached now."""
 
     http_status = 503
+
+
+class MoneyCommandsPaused(DomainError):
+    """The kill switch (the ``financial_orchestrator`` flag) is off: no money moves until it is back on."""
+
+    http_status = 503

@@ -49,7 +49,7 @@ class AuditEvent(Base):
 
 
 #: Entities audited by events that are not row changes (``record_event``), beside the audited models.
-EVENT_ENTITIES = frozenset({"KeyProvider"})
+EVENT_ENTITIES = frozenset({"KeyProvider", "Ledger"})
 
 
 def audited_entity_types() -> list[str]:

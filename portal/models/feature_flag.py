@@ -27,5 +27,9 @@ class FeatureFlag(Base):
     enabled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     rollout_percentage: Mapped[int] = mapped_column(sa.Integer, default=100)
     allow_list: Mapped[list] = mapped_column(JSONDocument, default=list)
+    #: Agents (slugs) the flag is off for whatever the percentage and the allow-list say.
+    deny_list: Mapped[list | None] = mapped_column(JSONDocument, default=list)
+    #: Why the flag is as it is (shown on the kill switch's banner), from the change that made it so.
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str] = mapped_column(sa.String(120), default="system")

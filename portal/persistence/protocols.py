@@ -14,6 +14,7 @@ from portal.models import (
     Agent,
     ApiToken,
     Commission,
+    FeatureFlag,
     Invoice,
     Notification,
     Payment,
@@ -190,6 +191,9 @@ class UnitOfWork(Protocol):
 
     @property
     def api_tokens(self) -> Rows[ApiToken]: ...
+
+    @property
+    def flags(self) -> Rows[FeatureFlag]: ...
 
     def __enter__(self) -> Self: ...
 

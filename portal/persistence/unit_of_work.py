@@ -32,6 +32,7 @@ from portal.repositories.agents import AgentRepository
 from portal.repositories.api_tokens import ApiTokenRepository
 from portal.repositories.appearance import AppearanceRepository
 from portal.repositories.commissions import CommissionRepository
+from portal.repositories.flags import FlagRepository
 from portal.repositories.idempotency import IdempotencyRepository
 from portal.repositories.invoices import InvoiceRepository
 from portal.repositories.notifications import NotificationRepository
@@ -92,6 +93,7 @@ class SessionUnitOfWork:
         self.idempotency = IdempotencyRepository(self.session)
         self.users = UserRepository(self.session)
         self.api_tokens = ApiTokenRepository(self.session)
+        self.flags = FlagRepository(self.session)
 
     def __enter__(self) -> Self:
         running = _active.get()

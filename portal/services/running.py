@@ -13,6 +13,7 @@ from portal.commands.runner import CommandRunner
 from portal.persistence.context import CommandContext
 from portal.persistence.unit_of_work import UnitOfWorkFactory
 from portal.services.handlers import command_handlers
+from portal.services.money.switch import refuse_while_paused
 
 HANDLERS = "portal.command_handlers"
 FINGERPRINT_KEY = "portal.fingerprint_key"
@@ -34,5 +35,6 @@ def command_runner(
         UnitOfWorkFactory(session, context),
         app.extensions[HANDLERS],
         fingerprint_key=app.extensions[FINGERPRINT_KEY],
+        guard=refuse_while_paused,
         **options,
     )

@@ -91,6 +91,7 @@ def install_template_filters(app: Flask) -> None:
     from portal.auth.permissions import can
     from portal.commands.base import new_idempotency_key
     from portal.security.masking import mask_email, mask_phone
+    from portal.services.money.switch import money_disabled, money_paused
 
     app.jinja_env.finalize = shown
     app.add_template_filter(money_markup, "money")
@@ -106,3 +107,5 @@ def install_template_filters(app: Flask) -> None:
     app.add_template_global(new_idempotency_key, "new_idempotency_key")
     app.add_template_global(query_args, "query_args")
     app.add_template_global(sort_args, "sort_args")
+    app.add_template_global(money_paused, "money_paused")
+    app.add_template_global(money_disabled, "money_disabled")

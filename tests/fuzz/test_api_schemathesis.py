@@ -97,7 +97,8 @@ def _agent_operations() -> list[str]:
 def test_schemathesis_finds_no_failure(live_api, who, tmp_path):
     base, tokens, agent_operations = live_api
     command = [
-        str(BIN / "schemathesis"), "run", f"{base}/api/v1/openapi.json", "--checks", "all",
+        sys.executable, str(Path(__file__).with_name("schemathesis_cli.py")), "run", f"{base}/api/v1/openapi.json",
+        "--checks", "all",
         "-H", f"Authorization: Bearer {tokens[who]}", "--max-examples", str(EXAMPLES), "--workers", "2",
         "--seed", "20261202", "--request-timeout", "20", "--report", "junit", "--report-dir", str(tmp_path),
     ]  # fmt: skip

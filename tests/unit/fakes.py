@@ -303,6 +303,11 @@ class FakeApiTokens(_FakeTable):
     noun = "API token"
 
 
+class FakeFlags(_FakeTable):
+    kind = "flag"
+    noun = "flag"
+
+
 class FakeSettings:
     def __init__(self, values: dict[str, Any]) -> None:
         self.rows = {name: Setting(name=name, value=value) for name, value in values.items()}
@@ -377,6 +382,7 @@ class FakeUnitOfWork:
         self.appearances = FakeAppearances(self)
         self.users = FakeUsers(self)
         self.api_tokens = FakeApiTokens(self)
+        self.flags = FakeFlags(self)
 
     def __enter__(self) -> FakeUnitOfWork:
         self.store.units += 1

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, scoped_session
 
+from portal.commands.base import Command
 from portal.commands.runner import CommandRunner, UnitOfWorkSource
 from portal.domain import errors
 from portal.models.base import utcnow
@@ -43,6 +44,7 @@ from portal.services.money.results import (
     PayoutRequested,
     WalletAdjusted,
 )
+from portal.services.money.switch import refuse_while_paused
 
 
 def _meant(fields: dict[str, Any]) -> dict[str, Any]:
@@ -64,20 +66,21 @@ class FinancialOrchestrator:
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
         fingerprint_key: bytes = b"",
+        guard: Callable[[Command], None] | None = None,
     ) -> None:
         self._units = uow_factory
         self._clock = clock
         self._runner = CommandRunner(
             uow_factory, MONEY_HANDLERS, fingerprint_key=fingerprint_key, max_attempts=max_attempts, clock=clock,
-            sleep=sleep,
+            sleep=sleep, guard=guard,
         )  # fmt: skip
 
     @classmethod
     def for_session(
         cls, session: Session | scoped_session, context: CommandContext, **options: Any
     ) -> FinancialOrchestrator:
-        """An orchestrator whose units of work run on ``session`` for ``context``."""
-        return cls(UnitOfWorkFactory(session, context), **options)
+        """An orchestrator whose units of work run on ``session`` for ``context``, stopped by the kill switch."""
+        return cls(UnitOfWorkFactory(session, context), guard=refuse_while_paused, **options)
 
     def record_payment(self, *, instrument: str | None = None, **fields: Any) -> PaymentRecorded:
         """Money received against an invoice; only the instrument's last four digits are kept."""
