@@ -106,3 +106,36 @@ def test_a_bad_override_stops_the_app_from_starting():
 
     with pytest.raises(ConfigurationError, match="FLAG_AGENT_PORTAL"):
         flag_overrides({"FLAG_AGENT_PORTAL": "maybe"})
+
+
+def test_pages_and_the_api_show_the_same_figures_whichever_way_they_are_read(app, client, db_session):
+    """``read_model_reads`` off: the agents list, the agent page and the API compute the figures live; same answers."""
+    from portal.flags.catalog import READ_MODEL_READS
+    from tests.functional.dashboard_support import log_in_as
+    from tests.support.api import bearer, make_token
+
+    ids = load_demo(app, db_session)
+    token = make_token(app, db_session)
+    log_in_as(client, "admin")
+
+    def shown() -> tuple[str, str, dict]:
+        listing = client.get("/dashboard/agents?sort=collected&dir=desc").get_data(as_text=True)
+        detail = client.get(f"/dashboard/agents/{ids['agent_id']}").get_data(as_text=True)
+        summary = client.get(f"/api/v1/agents/{ids['agent_id']}/summary", headers=bearer(token)).get_json()
+        strip = re.compile(r'name="csrf_token"[^>]*>|"X-CSRFToken": "[^"]+"|value="[0-9a-f]{32}"')
+        return strip.sub("", listing), strip.sub("", detail), summary
+
+    from_read_model = shown()
+    change(app, db_session, flag=READ_MODEL_READS, enabled=False)
+    with app.app_context():
+        assert flag_enabled(READ_MODEL_READS) is False
+    assert shown() == from_read_model
+    # Off, the read model is not read at all: a row moved behind its back changes nothing shown.
+    from portal.models import AgentFinancialSummary
+
+    db_session.execute(sa.update(AgentFinancialSummary).where(AgentFinancialSummary.agent_id == ids["agent_id"])
+                       .values(collected_minor=AgentFinancialSummary.collected_minor + 700))  # fmt: skip
+    db_session.commit()
+    assert shown() == from_read_model
+    change(app, db_session, flag=READ_MODEL_READS, enabled=True)
+    assert shown()[2]["collected"]["amount_minor"] == from_read_model[2]["collected"]["amount_minor"] + 700
