@@ -21,12 +21,12 @@ test: $(VENV)/.test-deps
 	$(BIN)/mypy
 	@# schemathesis against the live API runs beside the other suites (they leave a core idle about a third of the
 	@# time); its output, summary included, is printed once both are done.
-	mkdir -p test-results
-	$(BIN)/python -m pytest -s -p no:cacheprovider tests/fuzz > test-results/schemathesis.log 2>&1 & fuzz=$$!; \
-	$(BIN)/python -m pytest -n 2 --ignore=tests/fuzz $(PYTEST_ARGS); suites=$$?; \
+	@# (The log is kept in the venv's folder: pytest-playwright empties test-results/ when it starts.)
+	$(BIN)/python -m pytest -s -p no:cacheprovider tests/fuzz > $(VENV)/schemathesis.log 2>&1 & fuzz=$$!; \
+	$(BIN)/python -m pytest -n 2 --dist worksteal --ignore=tests/fuzz $(PYTEST_ARGS); suites=$$?; \
 	wait $$fuzz; fuzzed=$$?; \
-	grep -v '^{"time"' test-results/schemathesis.log | grep -v '^\[20' ; \
-	echo "schemathesis: exit $$fuzzed (full log: test-results/schemathesis.log)"; \
+	grep -v '^{"time"' $(VENV)/schemathesis.log | grep -v '^\[20' ; \
+	echo "schemathesis: exit $$fuzzed (full log: $(VENV)/schemathesis.log)"; \
 	test $$suites -eq 0 -a $$fuzzed -eq 0
 
 # Mutation testing (not part of `make test`): mutmut mutates the files listed in [tool.mutmut] in pyproject.toml,

@@ -179,3 +179,46 @@ def test_hardening_26_after_the_races_the_ledger_and_the_audit_trail_verify(port
     assert ledger.returncode == 0 and "ledger OK" in ledger.stdout, ledger.stdout + ledger.stderr
     audit = flask(env, "audit", "verify")
     assert audit.returncode == 0 and re.search(r"audit chain OK: \d+ events verified", audit.stdout), audit.stderr
+
+
+#: A flag changed anywhere is seen by every instance within this (each keeps its copy for FLAG_SNAPSHOT_TTL = 2 s).
+SEEN_WITHIN = 5.0
+
+
+def _seen(check, within: float = SEEN_WITHIN) -> float:
+    """Seconds until ``check()`` holds, polling; fails past ``within``."""
+    import time
+
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < within, f"not seen within {within} s"
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def test_a_flag_changed_by_the_cli_or_the_dashboard_is_seen_by_the_other_instance_within_5_s(portal):
+    _app, env, (first, second) = portal
+    agent = logged_in(second, "agent@northwind.example", "demo-agent-password")
+    home = f"{second.url}/portal/northwind/"
+    assert agent.get(home, timeout=10).status_code == 200
+
+    denied = flask(env, "flags", "deny", "agent_portal", "northwind", "--reason", "two-instance check")
+    assert denied.returncode == 0, denied.stderr
+    _seen(lambda: agent.get(home, timeout=10).status_code == 403)
+
+    admin = logged_in(first, "admin@demo.example", "demo-admin-password")
+    form = f"{first.url}/dashboard/flags/agent_portal"
+    page = admin.get(form, timeout=10).text
+    key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', page).group(1)
+    saved = admin.post(form, data={"csrf_token": csrf_token_from(page), "idempotency_key": key, "enabled": "y",
+                                   "rollout_percentage": "100", "allow_list": "", "deny_list": "",
+                                   "reason": "back on"}, allow_redirects=False, timeout=10)  # fmt: skip
+    assert saved.status_code == 303, saved.text[:300]
+    _seen(lambda: agent.get(home, timeout=10).status_code == 200)
+
+    paused = flask(env, "flags", "disable", "financial_orchestrator", "--reason", "Two-instance drill.")
+    assert paused.returncode == 0, paused.stderr
+    try:
+        _seen(lambda: "Two-instance drill." in agent.get(f"{second.url}/portal/northwind/payouts", timeout=10).text)
+    finally:
+        assert flask(env, "flags", "enable", "financial_orchestrator", "--reason", "drill over").returncode == 0
