@@ -19,15 +19,9 @@ test: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check portal tests e2e bench
 	$(BIN)/mypy
-	@# schemathesis against the live API runs beside the other suites (they leave a core idle about a third of the
-	@# time); its output, summary included, is printed once both are done.
-	@# (The log is kept in the venv's folder: pytest-playwright empties test-results/ when it starts.)
-	$(BIN)/python -m pytest -s -p no:cacheprovider tests/fuzz > $(VENV)/schemathesis.log 2>&1 & fuzz=$$!; \
-	$(BIN)/python -m pytest -n 2 --dist worksteal --ignore=tests/fuzz $(PYTEST_ARGS); suites=$$?; \
-	wait $$fuzz; fuzzed=$$?; \
-	grep -v '^{"time"' $(VENV)/schemathesis.log | grep -v '^\[20' ; \
-	echo "schemathesis: exit $$fuzzed (full log: $(VENV)/schemathesis.log)"; \
-	test $$suites -eq 0 -a $$fuzzed -eq 0
+	$(BIN)/python -m pytest -n 2 --ignore=tests/fuzz $(PYTEST_ARGS)
+	@# schemathesis against the live API, alone after the other suites (beside them, both ran slower on 2 cores).
+	$(BIN)/python -m pytest -s -p no:cacheprovider tests/fuzz
 
 # Mutation testing (not part of `make test`): mutmut mutates the files listed in [tool.mutmut] in pyproject.toml,
 # runs the tests listed there against each mutant (the unit tests, one SQLite test; about 4 minutes on 2 cores),
