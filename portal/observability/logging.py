@@ -38,7 +38,7 @@ class MaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg, record.args = _clean(record.getMessage()), None
         for name, value in list(vars(record).items()):
-            if name not in _STANDARD_ATTRIBUTES and isinstance(value, str):
+            if name not in _STANDARD_ATTRIBUTES and name not in _IDENTIFIERS and isinstance(value, str):
                 setattr(record, name, _clean(value))
         if record.exc_info:
             record.exc_text = _clean(_PLAIN.formatException(record.exc_info))
@@ -49,6 +49,9 @@ class MaskingFilter(logging.Filter):
 
 
 _PLAIN = logging.Formatter()
+#: Ids the portal makes itself, quoted to support and searched for in the logs: a run of digits in a random hex id
+#: (``…4443296816836…``) looks like a phone number to the masker, and must stay as it is.
+_IDENTIFIERS = frozenset({"correlation_id"})
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
