@@ -27,7 +27,7 @@ def test_the_flags_page_shows_each_flag_and_who_is_in_the_rollout(client, demo):
     page = client.get("/dashboard/flags").get_data(as_text=True)
     for name in ("agent_portal", "read_model_reads", "financial_orchestrator"):
         assert name in page
-    assert "3 / 0" in page  # the three demo agents, all in by default
+    assert "3 in / 0 out" in page  # the three demo agents, all in by default
 
 
 def test_a_rollout_change_needs_a_reason_and_is_audited(client, db_session, demo):
@@ -41,7 +41,7 @@ def test_a_rollout_change_needs_a_reason_and_is_audited(client, db_session, demo
     flag = db_session.get(FeatureFlag, "agent_portal")
     assert flag.rollout_percentage == 0 and flag.allow_list == ["cedar"] and flag.reason == "pilot: cedar only"
     page = client.get("/dashboard/flags").get_data(as_text=True)
-    assert "1 / 2" in page
+    assert "1 in / 2 out" in page
     event = db_session.scalar(sa.select(AuditEvent).where(AuditEvent.entity_type == "FeatureFlag"))
     assert event.reason == "pilot: cedar only"
 
