@@ -32,12 +32,13 @@ mutation: $(VENV)/.test-deps
 	$(BIN)/mutmut run
 	MUTMUT=$(BIN)/mutmut scripts/mutation-score
 
-# Benchmarks (not part of `make test`): every page against a bare-Flask ceiling at 10,000 agents, then the
-# orchestrator against raw SQL. wrk comes from Debian's package.
+# Benchmarks (not part of `make test`): every page against a bare-Flask ceiling at 10,000 agents, the
+# orchestrator against raw SQL, and what a scrape and the request metrics cost. wrk comes from Debian's package.
 bench: $(VENV)/.test-deps
 	source scripts/lib-apt.sh; command -v wrk >/dev/null || apt_install wrk
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/orchestrator.py
+	$(BIN)/python bench/metrics.py
 
 $(BIN)/python:
 	scripts/ensure-python-venv $(PYTHON)

@@ -8,6 +8,9 @@ file; a command-line flag still wins over both.
 """
 
 import os
+import tempfile
+import time
+from pathlib import Path
 
 wsgi_app = "wsgi:app"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -42,3 +45,25 @@ accesslog = None if os.environ.get("GUNICORN_ACCESS_LOG") == "off" else "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+#: Metrics of every worker in one directory (prometheus-client's multiprocess mode), set before the application
+#: is imported. Each instance keeps its own; PROMETHEUS_MULTIPROC_DIR names a fixed one (emptied at start).
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="portal-metrics-"))
+
+
+def on_starting(server):
+    """Start from zero: counts left by an earlier run of this instance would be added to the new ones."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for counts in directory.glob("*.db"):
+        counts.unlink(missing_ok=True)
+    # Every worker reports this as the instance's start: a reader of the counts knows they began again.
+    os.environ["PORTAL_INSTANCE_STARTED"] = str(time.time())
+
+
+def child_exit(server, worker):
+    """A worker that ended takes its live gauges (requests in flight, connections in use) with it."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -54,12 +54,14 @@ def register_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401  (every model mapped before the first query)
     from portal.auth.sessions import load_user, log_in_again
     from portal.extensions import csrf, db, limiter, login_manager, migrate
+    from portal.observability.pool_metrics import measure_pool
     from portal.persistence import unit_of_work  # noqa: F401  (installs the audit hooks and the row counter)
     from portal.persistence.sqlite import configure_sqlite
 
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        measure_pool(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -70,10 +72,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_key_provider(app: Flask) -> None:
-    """The provider that wraps secret settings' data keys; it connects on first use."""
+    """The provider that wraps secret settings' data keys, measured; it connects on first use."""
+    from portal.observability.key_provider_metrics import MeasuredKeyProvider
     from portal.security.key_providers import build_key_provider
 
-    app.extensions["portal.key_provider"] = build_key_provider(app.config, app.instance_path)
+    app.extensions["portal.key_provider"] = MeasuredKeyProvider(build_key_provider(app.config, app.instance_path))
 
 
 def register_commands(app: Flask) -> None:
@@ -94,12 +97,14 @@ def register_request_hooks(app: Flask) -> None:
     from portal.web.correlation import install_correlation_id
     from portal.web.input_guard import install_input_guard
     from portal.web.proxies import behind_proxies
+    from portal.web.request_metrics import install_request_metrics
     from portal.web.security_headers import install_security_headers
 
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
         app.wsgi_app = behind_proxies(app.wsgi_app, hops)  # type: ignore[method-assign]
     install_correlation_id(app)
+    install_request_metrics(app)
     install_security_headers(app)
     install_input_guard(app)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -58,6 +59,42 @@ def flag_overrides(env: Mapping[str, str]) -> dict[str, bool | int]:
     return overrides
 
 
+def metrics_allow_from(text: str) -> str:
+    """``METRICS_ALLOW_FROM``: addresses or networks, comma-separated; refused at start-up when one is not."""
+    for part in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ConfigurationError(f"METRICS_ALLOW_FROM: {part!r} is not an address or a network") from None
+    return text
+
+
+def number(env: Mapping[str, str], name: str, default: str) -> float:
+    try:
+        value = float(env.get(name, default))
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, not {env.get(name)!r}") from None
+    if value < 0:
+        raise ConfigurationError(f"{name} must not be negative")
+    return value
+
+
+def rollout_settings(env: Mapping[str, str]) -> dict:
+    """Where ``flask rollout`` reads its guardrails, and the limits each must stay within."""
+    return {
+        "PROMETHEUS_URL": env.get("PROMETHEUS_URL", "").rstrip("/"),
+        "ROLLOUT_METRICS_URLS": tuple(u.strip() for u in env.get("ROLLOUT_METRICS_URLS", "").split(",") if u.strip()),
+        "ROLLOUT_WINDOW": env.get("ROLLOUT_WINDOW", "10m"),
+        "ROLLOUT_MAX_ERROR_RATIO_DELTA": number(env, "ROLLOUT_MAX_ERROR_RATIO_DELTA", "0.01"),
+        "ROLLOUT_MAX_P99_RATIO": number(env, "ROLLOUT_MAX_P99_RATIO", "1.5"),
+        "ROLLOUT_MIN_P99_SECONDS": number(env, "ROLLOUT_MIN_P99_SECONDS", "0.25"),
+        "ROLLOUT_MAX_CONFLICTS": number(env, "ROLLOUT_MAX_CONFLICTS", "5"),
+        "ROLLOUT_MAX_MONEY_FAILURES": number(env, "ROLLOUT_MAX_MONEY_FAILURES", "0"),
+        "ROLLOUT_LEDGER_MAX_AGE_SECONDS": number(env, "ROLLOUT_LEDGER_MAX_AGE_SECONDS", "7200"),
+        "ROLLOUT_MIN_REQUESTS": number(env, "ROLLOUT_MIN_REQUESTS", "20"),
+    }
+
+
 def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict:
     """Build the Flask config mapping from environment variables."""
     env = os.environ if environ is None else environ
@@ -107,6 +144,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "PHONE_REGION": phone_region(env.get("PHONE_REGION", "")),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_SSL_STRICT": portal_env == "production",
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        "DRILL_FAIL_MONEY_FOR": env.get("DRILL_FAIL_MONEY_FOR", ""),
+        "METRICS_ALLOW_FROM": metrics_allow_from(env.get("METRICS_ALLOW_FROM", "")),
+        **rollout_settings(env),
     }
 
 
@@ -123,5 +164,9 @@ def check_production_safety(config: Mapping) -> None:
         raise ConfigurationError("SECRET_KEY must be at least 32 characters in production")
     if config.get("KEY_PROVIDER") == "vault" and not config.get("VAULT_ADDR"):
         raise ConfigurationError("KEY_PROVIDER=vault needs VAULT_ADDR (and VAULT_TOKEN or an AppRole)")
+    if config.get("DRILL_FAIL_MONEY_FOR"):
+        raise ConfigurationError("DRILL_FAIL_MONEY_FOR injects failures for canary drills; never in production")
+    if config.get("METRICS_TOKEN") and len(config["METRICS_TOKEN"]) < 24:
+        raise ConfigurationError("METRICS_TOKEN must be at least 24 characters in production")
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
         raise ConfigurationError("production needs PostgreSQL: set DATABASE_URL=postgresql://…")

@@ -7,6 +7,7 @@ from portal import data_access
 from portal.auth.permissions import portal_agent_for
 from portal.flags.catalog import AGENT_PORTAL
 from portal.flags.evaluation import flag_enabled
+from portal.observability.cohort import bind_cohort
 from portal.web.errors import ErrorFrame, register_error_frame
 
 bp = Blueprint("agent_portal", __name__)
@@ -37,7 +38,9 @@ def _add_slug(endpoint, values):
 def _only_the_agents_own_users():
     """The one check point of the portal: its own users only, and only where the portal is switched on."""
     g.agent = portal_agent_for(g.portal_slug)
-    if not flag_enabled(AGENT_PORTAL, g.agent.slug, role="agent"):
+    in_rollout = flag_enabled(AGENT_PORTAL, g.agent.slug, role="agent")
+    bind_cohort(in_rollout)
+    if not in_rollout:
         abort(make_response(render_template("portal/not_available.html", agent=g.agent), 403))
 
 

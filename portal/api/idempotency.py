@@ -23,6 +23,8 @@ from portal.api.principal import principal
 from portal.api.problems import json_response, problem
 from portal.extensions import db
 from portal.models import ApiIdempotencyRecord
+from portal.observability.cohort import current_cohort
+from portal.observability.metrics import IDEMPOTENCY_REPLAYS
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -94,6 +96,7 @@ def _replay(stored: ApiIdempotencyRecord, fingerprint: str) -> Response:
                       slug="idempotency-key-reused"))  # fmt: skip
     response = json_response(stored.body, stored.status)
     response.headers[REPLAYED] = "true"
+    IDEMPOTENCY_REPLAYS.labels("api", current_cohort()).inc()
     if stored.location:
         response.headers["Location"] = stored.location
     return response

@@ -13,15 +13,20 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, g, request
 
 from portal import data_access
 from portal.api.problems import problem
 from portal.auth.permissions import role_can
 from portal.extensions import db
+from portal.flags.catalog import AGENT_PORTAL
+from portal.flags.evaluation import flag_enabled
+from portal.models import Agent
 from portal.models.api_token import ApiScope
 from portal.models.base import utcnow
 from portal.models.user import Role
+from portal.observability.cohort import bind_cohort
 from portal.persistence.context import Actor
 from portal.read.agents import AgentProfile
 from portal.services.api_tokens import live_token, mark_token_used
@@ -59,8 +64,16 @@ def authenticate() -> Any:
     if token is None:
         return _unauthenticated("This token is not valid: it is unknown, revoked or expired.", 'error="invalid_token"')
     g.api_principal = ApiPrincipal(token.id, ApiScope(token.scope), token.owner_role, token.agent_id, token.owner)
+    if token.agent_id is not None:
+        bind_cohort(in_agent_portal_rollout(token.agent_id))
     mark_token_used(db.session(), token, now)
     return None
+
+
+def in_agent_portal_rollout(agent_id: int) -> bool:
+    """Whether the token's agent is in the portal's canary: its API calls are counted with the same cohort."""
+    slug = db.session.scalar(sa.select(Agent.slug).where(Agent.id == agent_id))
+    return slug is not None and flag_enabled(AGENT_PORTAL, slug, role="agent")
 
 
 def _unauthenticated(detail: str, error: str = "") -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from portal.cli.running import record_run
 from portal.extensions import db
 from portal.persistence.audit_chain import verify_chain
 from portal.persistence.audit_events import chain_key
@@ -19,6 +20,10 @@ def audit() -> None:
 def verify() -> None:
     """Recompute every event's hash and link; exit 1 naming the first bad event."""
     report = verify_chain(db.session(), chain_key())
+    db.session.rollback()
+    record_run(
+        "audit", 0 if report.holds else 1, f"{report.checked} events" if report.holds else str(report.first_break)
+    )
     if report.holds:
         click.echo(f"audit chain OK: {report.checked} events verified")
         return

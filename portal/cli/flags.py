@@ -43,7 +43,8 @@ def _line(name: str) -> str:
             shown += f", allow [{', '.join(sorted(state.allow_list))}]" if state.allow_list else ""
             shown += f", deny [{', '.join(sorted(state.deny_list))}]" if state.deny_list else ""
     if override is not None:
-        shown += f"; OVERRIDDEN by FLAG_{name.upper()}={override}"
+        written = ("on" if override else "off") if isinstance(override, bool) else override
+        shown += f"; OVERRIDDEN by FLAG_{name.upper()}={written}"
     return f"{name:<24} {shown}"
 
 

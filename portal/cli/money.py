@@ -7,7 +7,7 @@ import uuid
 import click
 from flask.cli import AppGroup
 
-from portal.cli.running import cli_context, cli_runner, cli_units
+from portal.cli.running import cli_context, cli_runner, cli_units, record_run
 from portal.extensions import db
 from portal.observability.correlation import bind_correlation_id
 from portal.persistence.audit_events import chain_key
@@ -35,6 +35,8 @@ def ledger_verify(guard: bool) -> None:
     db.session.rollback()
     for line in report.checked:
         click.echo(f"checked {line}")
+    first = str(report.violations[0]) if report.violations else f"checked {len(report.checked)} invariants"
+    record_run("ledger", len(report.violations), first)
     if report.holds:
         click.echo("ledger OK: no violations")
         return

@@ -58,11 +58,12 @@ def retry_lost_races(
     name: str,
     max_attempts: int = 10,
     sleep: Callable[[float], None] = time.sleep,
+    on_retry: Callable[[Exception], None] | None = None,
 ) -> T:
     """Run ``work`` (one whole unit of work) again after a lost race, up to ``max_attempts`` times.
 
     Domain refusals and unexpected errors pass through at once; races that
-    keep being lost end in ConcurrencyConflict.
+    keep being lost end in ConcurrencyConflict. ``on_retry`` hears of each lost race that is tried again.
     """
     for attempt in range(1, max_attempts + 1):
         try:
@@ -81,5 +82,7 @@ def retry_lost_races(
                     "This changed at the same time as another request. Reload and try again."
                 ) from error
             logger.info("command retried", extra={"command": name, "attempt": attempt, "error": type(error).__name__})
+            if on_retry is not None:
+                on_retry(error)
             sleep(backoff(attempt))
     raise AssertionError("unreachable")

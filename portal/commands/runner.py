@@ -14,6 +14,9 @@ unit of work back and runs it again with jittered back-off; after the last
 attempt it is a ConcurrencyConflict (HTTP 409, "Reload and try again"). A
 refusal (a DomainError) changes nothing and is answered, unless the same
 request with the same key committed meanwhile: then its result is replayed.
+
+An observer (the metrics) hears of every lost race tried again and of how
+each command ended: succeeded, replayed, refused, conflict or failed.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from portal.commands.base import Command, CommandResult, R
 from portal.commands.retries import retry_lost_races
@@ -31,6 +34,14 @@ from portal.persistence.protocols import UnitOfWork
 
 Handler = Callable[[UnitOfWork, Any], CommandResult]
 UnitOfWorkSource = Callable[[str, str | None], UnitOfWork]
+
+
+class CommandObserver(Protocol):
+    """Told what happened to each command; it must not raise (it is told after the command ended)."""
+
+    def retried(self, command: Command, error: Exception) -> None: ...
+
+    def finished(self, command: Command, outcome: str, error: BaseException | None, seconds: float) -> None: ...
 
 
 class CommandRunner:
@@ -46,6 +57,7 @@ class CommandRunner:
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
         guard: Callable[[Command], None] | None = None,
+        observer: CommandObserver | None = None,
     ) -> None:
         self._units = units
         self._handlers = handlers
@@ -55,9 +67,29 @@ class CommandRunner:
         self._sleep = sleep
         #: Called before anything runs; its refusal (a switch that is off) changes nothing.
         self._guard = guard
+        self._observer = observer
 
     def run(self, command: Command[R]) -> R:
         """The command's result: its first, or the stored one for a key seen before."""
+        if self._observer is None:
+            return self._run(command)
+        started = time.perf_counter()
+        try:
+            result = self._run(command)
+        except errors.ConcurrencyConflict as conflict:
+            self._observer.finished(command, "conflict", conflict, time.perf_counter() - started)
+            raise
+        except errors.DomainError as refusal:
+            self._observer.finished(command, "refused", refusal, time.perf_counter() - started)
+            raise
+        except Exception as failure:
+            self._observer.finished(command, "failed", failure, time.perf_counter() - started)
+            raise
+        outcome = "replayed" if result.replayed else "succeeded"
+        self._observer.finished(command, outcome, None, time.perf_counter() - started)
+        return result
+
+    def _run(self, command: Command[R]) -> R:
         handler = self._handlers.get(type(command))
         if handler is None:
             raise LookupError(f"no handler for {type(command).__name__}")
@@ -88,10 +120,12 @@ class CommandRunner:
                 uow.commit()
                 return result
 
+        observer = self._observer
         try:
             return retry_lost_races(
-                attempt, name=command.audit_name, max_attempts=self._max_attempts, sleep=self._sleep
-            )
+                attempt, name=command.audit_name, max_attempts=self._max_attempts, sleep=self._sleep,
+                on_retry=None if observer is None else lambda error: observer.retried(command, error),
+            )  # fmt: skip
         except errors.DomainError as refusal:
             if isinstance(refusal, errors.IdempotencyConflict):
                 raise

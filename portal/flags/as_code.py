@@ -7,6 +7,10 @@ the database is computed first (``--dry-run`` prints it, ``--check`` exits 2 whe
 is one, for a pipeline gate); applying runs one ``ChangeFlag`` per flag that differs,
 audited with the actor ``deploy:<revision>``. A flag that already matches is not
 touched, so applying the same file twice changes nothing the second time.
+
+Once ``flask rollout`` has taken a step of a flag, its percentage is the rollout's:
+a file that would move it is refused (at every deploy it would undo a rollback, past
+the guardrails); the file may still set the allow- and deny-lists.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.flags.catalog import CATALOG, FINANCIAL_ORCHESTRATOR
-from portal.models import FeatureFlag
+from portal.models import FeatureFlag, RolloutStep
 
 FIELDS = {"enabled": bool, "rollout_percentage": int, "allow": list, "deny": list, "reason": str}
 
@@ -103,6 +108,13 @@ def differences(session: Session, desired: list[Desired]) -> list[Change]:
             for field, value in wanted.items()
             if value is not None and value != now[field]
         )
+        moving = want.rollout_percentage is not None and want.rollout_percentage != now["rollout_percentage"]
+        if moving and session.scalar(sa.select(sa.func.count()).where(RolloutStep.flag == want.flag)):
+            raise FlagFileError(
+                f"{want.flag}'s percentage is moved by `flask rollout` behind its guardrails (now "
+                f"{now['rollout_percentage']} %): remove rollout_percentage from the file; a deploy must not widen "
+                "it or undo a rollback"
+            )
         if found:
             changes.append(Change(want, found))
     return changes

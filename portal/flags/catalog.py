@@ -59,7 +59,7 @@ CATALOG: dict[str, FlagDefinition] = {
 
 
 def parse_override(text: str) -> bool | int:
-    """``on``/``off`` (or true/false, 1/0 are not accepted: ambiguous), or a percentage ``0``–``100``."""
+    """``on``/``off`` (or true/false, yes/no), or a percentage ``0``–``100`` (``0`` is off for everyone)."""
     value = text.strip().lower()
     if value in ("on", "true", "yes"):
         return True

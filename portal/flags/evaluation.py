@@ -32,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.extensions import db
 from portal.flags.catalog import CATALOG, FlagDefinition, Scope
 from portal.models import FeatureFlag
+from portal.observability.metrics import FLAG_EVALUATIONS
 
 logger = logging.getLogger(__name__)
 
@@ -169,11 +170,11 @@ def flag_enabled(name: str, agent_slug: str | None = None, role: str | None = No
     definition = CATALOG[name]
     memo = g.setdefault("_flags", {}) if has_request_context() else {}
     key = (name, agent_slug, role)
-    if key in memo:
-        return memo[key]
-    answers = _answers()
-    if key not in answers:
-        context = EvaluationContext(targeting_key=agent_slug, attributes={"role": role} if role else {})
-        answers[key] = api.get_client(DOMAIN).get_boolean_value(name, definition.default, context)
-    memo[key] = answers[key]
+    if key not in memo:
+        answers = _answers()
+        if key not in answers:
+            context = EvaluationContext(targeting_key=agent_slug, attributes={"role": role} if role else {})
+            answers[key] = api.get_client(DOMAIN).get_boolean_value(name, definition.default, context)
+        memo[key] = answers[key]
+    FLAG_EVALUATIONS.labels(name, "on" if memo[key] else "off").inc()
     return memo[key]

@@ -9,6 +9,7 @@ from portal.models.commission import Commission
 from portal.models.feature_flag import FeatureFlag
 from portal.models.idempotency import ApiIdempotencyRecord, IdempotencyRecord
 from portal.models.notification import EmailOutbox, Notification
+from portal.models.operations import RolloutStep, VerificationRun
 from portal.models.setting import Setting
 from portal.models.summary import AgentFinancialSummary
 from portal.models.user import LoginSession, User
@@ -34,8 +35,10 @@ __all__ = [
     "PortalAppearance",
     "PortalLogo",
     "Refund",
+    "RolloutStep",
     "Setting",
     "User",
+    "VerificationRun",
     "Wallet",
     "WalletTransaction",
 ]

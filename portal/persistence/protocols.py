@@ -22,8 +22,10 @@ from portal.models import (
     PortalAppearance,
     PortalLogo,
     Refund,
+    RolloutStep,
     Setting,
     User,
+    VerificationRun,
     Wallet,
     WalletTransaction,
 )
@@ -194,6 +196,12 @@ class UnitOfWork(Protocol):
 
     @property
     def flags(self) -> Rows[FeatureFlag]: ...
+
+    @property
+    def verification_runs(self) -> Rows[VerificationRun]: ...
+
+    @property
+    def rollout_steps(self) -> Rows[RolloutStep]: ...
 
     def __enter__(self) -> Self: ...
 

@@ -36,6 +36,7 @@ from portal.repositories.flags import FlagRepository
 from portal.repositories.idempotency import IdempotencyRepository
 from portal.repositories.invoices import InvoiceRepository
 from portal.repositories.notifications import NotificationRepository
+from portal.repositories.operations import RolloutStepRepository, VerificationRunRepository
 from portal.repositories.payments import PaymentRepository
 from portal.repositories.payouts import PayoutRepository
 from portal.repositories.settings import SettingsRepository
@@ -94,6 +95,8 @@ class SessionUnitOfWork:
         self.users = UserRepository(self.session)
         self.api_tokens = ApiTokenRepository(self.session)
         self.flags = FlagRepository(self.session)
+        self.verification_runs = VerificationRunRepository(self.session)
+        self.rollout_steps = RolloutStepRepository(self.session)
 
     def __enter__(self) -> Self:
         running = _active.get()

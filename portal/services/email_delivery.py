@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from portal.domain.text import without_bidi_controls
 from portal.models import EmailOutbox, Notification, User
 from portal.models.base import utcnow
+from portal.observability.metrics import EMAIL_DELIVERIES
 from portal.persistence.unit_of_work import SessionUnitOfWork
 from portal.repositories.settings import SettingsRepository
 from portal.security.masking import mask_text
@@ -165,15 +166,18 @@ def _record_outcome(
         outbox.sent_at = now
         outbox.last_error = None
         report.sent += 1
+        EMAIL_DELIVERIES.labels("sent").inc()
         return
     outbox.last_error = mask_text(f"{type(error).__name__}: {error}")[:500]
     report.errors.append(outbox.last_error)
     if final or outbox.attempts >= MAX_ATTEMPTS:
         outbox.status = "failed"
         report.failed += 1
+        EMAIL_DELIVERIES.labels("failed").inc()
     else:
         outbox.next_attempt_at = now + BACKOFF[outbox.attempts - 1]
         report.retried += 1
+        EMAIL_DELIVERIES.labels("retried").inc()
 
 
 def _send(

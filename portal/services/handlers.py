@@ -7,7 +7,17 @@ from collections.abc import Mapping
 from portal.commands.base import Command
 from portal.commands.runner import Handler
 from portal.security.key_providers import KeyProvider
-from portal.services import accounts, agents, api_tokens, appearance, feature_flags, invoicing, notifications
+from portal.services import (
+    accounts,
+    agents,
+    api_tokens,
+    appearance,
+    feature_flags,
+    invoicing,
+    notifications,
+    rollout_steps,
+    verification_runs,
+)
 from portal.services.money.handlers import MONEY_HANDLERS
 from portal.services.settings import ChangeSetting, SettingChanges
 
@@ -33,5 +43,7 @@ def command_handlers(key_provider: KeyProvider) -> Mapping[type[Command], Handle
         api_tokens.RevokeApiToken: api_tokens.revoke_api_token,
         feature_flags.ChangeFlag: feature_flags.change_flag,
         feature_flags.TripKillSwitch: feature_flags.trip_kill_switch,
+        verification_runs.RecordVerification: verification_runs.record_verification,
+        rollout_steps.MoveRollout: rollout_steps.move_rollout,
         ChangeSetting: SettingChanges(key_provider),
     }

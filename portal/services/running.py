@@ -10,10 +10,13 @@ from flask import Flask
 from sqlalchemy.orm import Session, scoped_session
 
 from portal.commands.runner import CommandRunner
+from portal.observability.command_metrics import APP_KEY as METRICS
+from portal.observability.command_metrics import CommandMetrics
 from portal.persistence.context import CommandContext
 from portal.persistence.unit_of_work import UnitOfWorkFactory
 from portal.services.handlers import command_handlers
-from portal.services.money.switch import refuse_while_paused
+from portal.services.money.drill import guard_money
+from portal.services.money.handlers import MONEY_HANDLERS
 
 HANDLERS = "portal.command_handlers"
 FINGERPRINT_KEY = "portal.fingerprint_key"
@@ -22,6 +25,7 @@ FINGERPRINT_KEY = "portal.fingerprint_key"
 def install_command_handlers(app: Flask) -> None:
     """Bind every command's handler (with the key provider) and derive the fingerprint key, once per app."""
     app.extensions[HANDLERS] = command_handlers(app.extensions["portal.key_provider"])
+    app.extensions[METRICS] = CommandMetrics(MONEY_HANDLERS, app.extensions[HANDLERS])
     app.extensions[FINGERPRINT_KEY] = hmac.new(
         app.config["SECRET_KEY"].encode(), b"portal-command-fingerprint-v1", hashlib.sha256
     ).digest()
@@ -35,6 +39,7 @@ def command_runner(
         UnitOfWorkFactory(session, context),
         app.extensions[HANDLERS],
         fingerprint_key=app.extensions[FINGERPRINT_KEY],
-        guard=refuse_while_paused,
+        guard=guard_money,
+        observer=app.extensions[METRICS],
         **options,
     )

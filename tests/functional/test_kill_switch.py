@@ -110,3 +110,15 @@ def test_money_moves_again_once_an_admin_turns_it_back_on(app, client, db_sessio
     response = client.post(f"/api/v1/commissions/{paused['commission_id']}/approve", headers=bearer(admin, "again"))
     assert response.status_code == 200
     assert "Money is paused." not in client.get("/login").get_data(as_text=True)
+
+
+def test_an_environment_override_names_itself_not_the_tables_last_reason(app, client, db_session, monkeypatch):
+    ids = load_demo(app, db_session)
+    with app.app_context():
+        command_runner(app, db_session, CommandContext(Actor.system("test"))).run(
+            ChangeFlag(idempotency_key="resumed", flag=FINANCIAL_ORCHESTRATOR, enabled=True, reason="Reconciled.")
+        )
+    monkeypatch.setitem(app.config, "FLAG_OVERRIDES", {FINANCIAL_ORCHESTRATOR: False})
+    log_in_as(client, "finance")
+    page = client.get(f"/dashboard/invoices/{ids['invoice_id']}").get_data(as_text=True)
+    assert "Money is paused." in page and "FLAG_FINANCIAL_ORCHESTRATOR" in page and "Reconciled." not in page

@@ -308,6 +308,16 @@ class FakeFlags(_FakeTable):
     noun = "flag"
 
 
+class FakeVerificationRuns(_FakeTable):
+    kind = "verification_run"
+    noun = "verification run"
+
+
+class FakeRolloutSteps(_FakeTable):
+    kind = "rollout_step"
+    noun = "rollout step"
+
+
 class FakeSettings:
     def __init__(self, values: dict[str, Any]) -> None:
         self.rows = {name: Setting(name=name, value=value) for name, value in values.items()}
@@ -383,6 +393,8 @@ class FakeUnitOfWork:
         self.users = FakeUsers(self)
         self.api_tokens = FakeApiTokens(self)
         self.flags = FakeFlags(self)
+        self.verification_runs = FakeVerificationRuns(self)
+        self.rollout_steps = FakeRolloutSteps(self)
 
     def __enter__(self) -> FakeUnitOfWork:
         self.store.units += 1

@@ -419,3 +419,46 @@ def test_a_refusal_while_another_request_took_the_key_meanwhile_is_a_conflict():
     runner = CommandRunner(lambda name, reason: Unit(world, name, reason), {Do: refuses}, clock=lambda: NOW)
     with pytest.raises(errors.IdempotencyConflict):
         runner.run(Do(idempotency_key="k", value=4))
+
+
+class Heard:
+    """An observer that keeps what it was told."""
+
+    def __init__(self) -> None:
+        self.retries: list[str] = []
+        self.outcomes: list[tuple[str, str | None]] = []
+
+    def retried(self, command, error) -> None:
+        self.retries.append(type(error).__name__)
+
+    def finished(self, command, outcome, error, seconds) -> None:
+        assert seconds >= 0
+        self.outcomes.append((outcome, type(error).__name__ if error is not None else None))
+
+
+def test_the_observer_hears_each_retry_and_how_each_command_ended():
+    heard = Heard()
+    world = World(failures=[StaleDataError("stale")])
+    runner = world.runner(observer=heard)
+    runner.run(Do(idempotency_key="key-1", value=1))
+    runner.run(Do(idempotency_key="key-1", value=1))
+    with pytest.raises(errors.IdempotencyConflict):
+        runner.run(Do(idempotency_key="key-1", value=2))
+    assert heard.retries == ["StaleDataError"]
+    assert heard.outcomes == [("succeeded", None), ("replayed", None), ("refused", "IdempotencyConflict")]
+
+
+def test_the_observer_hears_a_final_conflict_and_a_failure():
+    heard = Heard()
+    world = World(failures=[StaleDataError("stale")] * 3)
+    with pytest.raises(errors.ConcurrencyConflict):
+        world.runner(observer=heard, max_attempts=3).run(Do(idempotency_key="key-1", value=1))
+    assert heard.retries == ["StaleDataError"] * 2 and heard.outcomes == [("conflict", "ConcurrencyConflict")]
+
+    def broken(uow, command):
+        raise ZeroDivisionError("a bug")
+
+    failing = CommandRunner(lambda name, reason: Unit(world, name, reason), {Do: broken}, observer=heard)
+    with pytest.raises(ZeroDivisionError):
+        failing.run(Do(idempotency_key="key-2", value=1))
+    assert heard.outcomes[-1] == ("failed", "ZeroDivisionError")

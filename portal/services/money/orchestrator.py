@@ -25,15 +25,17 @@ from typing import Any
 from sqlalchemy.orm import Session, scoped_session
 
 from portal.commands.base import Command
-from portal.commands.runner import CommandRunner, UnitOfWorkSource
+from portal.commands.runner import CommandObserver, CommandRunner, UnitOfWorkSource
 from portal.domain import errors
 from portal.models.base import utcnow
 from portal.models.wallet import PayoutDecision
+from portal.observability.command_metrics import app_command_metrics
 from portal.persistence.context import CommandContext
 from portal.persistence.unit_of_work import UnitOfWorkFactory
 from portal.security.masking import last4
 from portal.services.money import commands
 from portal.services.money.commissions import due_for_approval
+from portal.services.money.drill import guard_money
 from portal.services.money.handlers import MONEY_HANDLERS
 from portal.services.money.results import (
     CommissionApproved,
@@ -44,7 +46,6 @@ from portal.services.money.results import (
     PayoutRequested,
     WalletAdjusted,
 )
-from portal.services.money.switch import refuse_while_paused
 
 
 def _meant(fields: dict[str, Any]) -> dict[str, Any]:
@@ -67,20 +68,22 @@ class FinancialOrchestrator:
         sleep: Callable[[float], None] = time.sleep,
         fingerprint_key: bytes = b"",
         guard: Callable[[Command], None] | None = None,
+        observer: CommandObserver | None = None,
     ) -> None:
         self._units = uow_factory
         self._clock = clock
         self._runner = CommandRunner(
             uow_factory, MONEY_HANDLERS, fingerprint_key=fingerprint_key, max_attempts=max_attempts, clock=clock,
-            sleep=sleep, guard=guard,
+            sleep=sleep, guard=guard, observer=observer,
         )  # fmt: skip
 
     @classmethod
     def for_session(
         cls, session: Session | scoped_session, context: CommandContext, **options: Any
     ) -> FinancialOrchestrator:
-        """An orchestrator whose units of work run on ``session`` for ``context``, stopped by the kill switch."""
-        return cls(UnitOfWorkFactory(session, context), guard=refuse_while_paused, **options)
+        """Units of work on ``session`` for ``context``, stopped by the kill switch, measured."""
+        return cls(UnitOfWorkFactory(session, context), guard=guard_money, observer=app_command_metrics(),
+                   **options)  # fmt: skip
 
     def record_payment(self, *, instrument: str | None = None, **fields: Any) -> PaymentRecorded:
         """Money received against an invoice; only the instrument's last four digits are kept."""

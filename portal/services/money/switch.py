@@ -8,7 +8,7 @@ in a banner and disable the buttons that move money.
 
 from __future__ import annotations
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from markupsafe import Markup
 
 from portal.commands.base import Command
@@ -18,12 +18,16 @@ from portal.flags.evaluation import flag_enabled, snapshot
 from portal.services.money.handlers import MONEY_HANDLERS
 
 DEFAULT_REASON = "Paused for maintenance."
+OVERRIDDEN_REASON = "Paused for maintenance on this server (FLAG_FINANCIAL_ORCHESTRATOR)."
 
 
 def money_paused() -> str | None:
     """Why money commands are paused, or None while they run."""
     if flag_enabled(FINANCIAL_ORCHESTRATOR):
         return None
+    if current_app.config.get("FLAG_OVERRIDES", {}).get(FINANCIAL_ORCHESTRATOR) is not None:
+        # The environment turned it off, not the table: the table's last reason would not be this one.
+        return OVERRIDDEN_REASON
     state = snapshot().get(FINANCIAL_ORCHESTRATOR)
     return (state.reason if state is not None and state.reason else None) or DEFAULT_REASON
 
