@@ -6,7 +6,8 @@ past every limit, NUL, control and bidi characters, very long text, wrong types,
 edge dates), the other fields keeping the values the page gave them. No answer may
 be a 5xx, and a refusal (4xx) must change nothing: no audit event, no idempotency
 record, no notification. ``FUZZ_EXAMPLES`` sets how many rounds of junk each
-target gets (3 by default, as in CI; more for a long run).
+target gets (3 by default, as in CI; more for a long run); each round gives a
+parameter or field junk of another class, so 5 rounds try every class on each.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import random
 import uuid
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 
 from portal.models import AuditEvent, IdempotencyRecord, Notification
 from tests.functional.dashboard_support import load_demo, log_in_as
-from tests.functional.fuzzing import JUNK, crawl, key_like, parameters_of, route_urls, with_parameter
+from tests.functional.fuzzing import JUNK_CLASSES, crawl, key_like, parameters_of, route_urls, with_parameters
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 ROLES = ("anonymous", "agent", "viewer", "finance", "admin")
@@ -32,12 +33,12 @@ HOMES = {"anonymous": "/login", "agent": "/portal/northwind/"}
 REPORT = Path(__file__).resolve().parents[2] / "test-results" / "fuzz-summary.txt"
 
 
-def junk_pool(size: int = 120) -> list[str]:
-    """Junk drawn by Hypothesis (it explores the strategy far better than a fixed list), once per test."""
+def junk_pool(strategy, size: int = 24) -> list[str]:
+    """Junk drawn by Hypothesis (it explores a strategy far better than a fixed list)."""
     pool: list[str] = []
 
     @settings(max_examples=size, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(JUNK)
+    @given(strategy)
     def collect(value: str) -> None:
         pool.append(value)
 
@@ -45,13 +46,16 @@ def junk_pool(size: int = 120) -> list[str]:
     return pool
 
 
+#: What any change leaves behind, read in one query: the audit chain grows, a key is recorded, someone is told.
+FOOTPRINT = sa.select(
+    sa.select(sa.func.coalesce(sa.func.max(AuditEvent.seq), 0)).scalar_subquery(),
+    sa.select(sa.func.count()).select_from(IdempotencyRecord).scalar_subquery(),
+    sa.select(sa.func.count()).select_from(Notification).scalar_subquery(),
+)
+
+
 def footprint(session) -> tuple[int, int, int]:
-    """What any change leaves behind: the audit chain grows, a key is recorded, someone is told."""
-    return (
-        session.scalar(sa.select(sa.func.coalesce(sa.func.max(AuditEvent.seq), 0))),
-        session.scalar(sa.select(sa.func.count()).select_from(IdempotencyRecord)),
-        session.scalar(sa.select(sa.func.count()).select_from(Notification)),
-    )
+    return tuple(session.execute(FOOTPRINT).one())
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -73,22 +77,33 @@ def test_hardening_07_junk_in_every_parameter_and_field_never_answers_5xx(app, c
         elif response.status_code >= 400 and footprint(db_session) != before:
             failures.append(f"refused ({response.status_code}) but changed something: {method.upper()} {url}")
 
-    pool = junk_pool()
+    # Pages that differ only in their query are one target: every parameter a page reads gets junk, so the
+    # dozens of links to /dashboard/audit?entity_type=…&entity_id=… all send the same request, only the junk differs.
+    targets: dict[tuple[str, tuple[str, ...]], str] = {}
+    for page in sorted(site.pages):
+        targets.setdefault((urlsplit(page).path, tuple(parameters_of(page))), page)
+    pools = [junk_pool(strategy) for strategy in JUNK_CLASSES]  # one per class of junk, drawn per test
     rng = random.Random(role)
-    for _round in range(EXAMPLES):
-        for page in sorted(site.pages):
+    classes: dict[tuple, list[int]] = {}
+
+    def junk(target: tuple, name: str, round_: int) -> str:
+        """Each round of a (target, parameter or field) takes junk of another class, in an order of its own."""
+        if (target, name) not in classes:
+            classes[target, name] = rng.sample(range(len(pools)), len(pools))
+        return rng.choice(pools[classes[target, name][round_ % len(pools)]])
+
+    for round_ in range(EXAMPLES):
+        for target, page in targets.items():
             # Every parameter a page reads is parsed on its own: junk in all of them at once reaches every parser.
-            url = page
-            for name in parameters_of(page):
-                tally["parameters"] += 1
-                url = with_parameter(url, name, rng.choice(pool))
-            send("get", url)
-        for form in site.forms.values():
+            values = {name: junk(target, name, round_) for name in target[1]}
+            tally["parameters"] += len(values)
+            send("get", with_parameters(page, values))
+        for key, form in site.forms.items():
             for name in form.fields:
                 if key_like(name):
                     continue
                 tally["fields"] += 1
-                values = {**form.fields, name: rng.choice(pool)}
+                values = {**form.fields, name: junk(key, name, round_)}
                 if "idempotency_key" in values:
                     values["idempotency_key"] = uuid.uuid4().hex
                 if form.method == "post":
@@ -98,7 +113,7 @@ def test_hardening_07_junk_in_every_parameter_and_field_never_answers_5xx(app, c
     REPORT.parent.mkdir(exist_ok=True)
     with REPORT.open("a") as report:
         report.write(
-            f"{role}: {len(site.pages)} pages, {len(site.forms)} forms, "
+            f"{role}: {len(site.pages)} pages ({len(targets)} targets), {len(site.forms)} forms, "
             f"{tally['parameters'] // EXAMPLES} parameters and {tally['fields'] // EXAMPLES} fields "
             f"x {EXAMPLES} examples = {tally['requests']} requests, {len(failures)} failures\n"
         )

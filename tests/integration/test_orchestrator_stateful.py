@@ -57,17 +57,47 @@ class Model:
     replays: list[tuple[str, dict]] = field(default_factory=list)
 
 
+RATE = 1250
+# What the invariant reads after every step, in two queries: the wallet beside its summary row, and the invoices.
+_summary = AgentFinancialSummary
+WALLET_AND_SUMMARY = (
+    sa.select(
+        Wallet.available_minor, Wallet.held_minor,
+        _summary.wallet_available_minor, _summary.wallet_held_minor, _summary.collected_minor,
+    )
+    .join(_summary, _summary.agent_id == Wallet.agent_id)
+    .where(Wallet.agent_id == sa.bindparam("agent"))
+)  # fmt: skip
+PAID = sa.select(Invoice.id, Invoice.paid_minor).where(Invoice.agent_id == sa.bindparam("agent"))
+INVOICES = (50_000, 120_000)
+
+
 def machine_for(world: MoneyWorld):
+    # Every example starts from the same rows, made once through the commands: an agent of its own with two
+    # issued invoices, beside a neighbour whose wallet, payout and summary are not zero (a query that forgot
+    # its agent would read them). Each example runs inside a savepoint rolled back at its end.
+    agent = world.agent(rate_bps=RATE)
+    invoices = [world.invoice(agent, amount) for amount in INVOICES]
+    neighbour = world.agent(rate_bps=1000)
+    world.fund(neighbour, 5_000)
+    world.orchestrator.request_payout(agent_id=neighbour, amount_minor=1_000, currency="EUR", idempotency_key="sm-n")
+    world.session.close()
+    connection = world.session.get_bind()
+
     class MoneyMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
             self.world = world
             self.orchestrator = world.orchestrator
-            rate = 1250
-            self.agent = world.agent(rate_bps=rate)
-            self.model = Model(rate=rate)
-            for amount in (50_000, 120_000):
-                self.model.invoices[world.invoice(self.agent, amount)] = [amount, 0]
+            self.example = connection.begin_nested()
+            self.agent = agent
+            self.model = Model(rate=RATE)
+            for invoice, amount in zip(invoices, INVOICES, strict=True):
+                self.model.invoices[invoice] = [amount, 0]
+
+        def teardown(self) -> None:
+            self.world.session.close()
+            self.example.rollback()
 
         def _call(self, command: str, **arguments):
             key = f"sm-{next(_keys)}"
@@ -193,17 +223,13 @@ def machine_for(world: MoneyWorld):
         @invariant()
         def database_agrees_with_the_model(self):
             session = self.world.session
-            wallet = session.execute(
-                sa.select(Wallet.available_minor, Wallet.held_minor).where(Wallet.agent_id == self.agent)
-            ).one()
-            assert tuple(wallet) == (self.model.available, self.model.held)
-            paid = dict(
-                session.execute(sa.select(Invoice.id, Invoice.paid_minor).where(Invoice.agent_id == self.agent)).all()
-            )
+            row = tuple(session.execute(WALLET_AND_SUMMARY, {"agent": self.agent}).one())
+            wallet, summary = row[:2], row[2:]
+            assert wallet == (self.model.available, self.model.held)
+            paid = dict(session.execute(PAID, {"agent": self.agent}).all())
             assert paid == {invoice: figures[1] for invoice, figures in self.model.invoices.items()}
-            summary = session.get(AgentFinancialSummary, self.agent, populate_existing=True)
-            assert (summary.wallet_available_minor, summary.wallet_held_minor) == wallet
-            assert summary.collected_minor == sum(p.amount - p.refunded for p in self.model.payments)
+            collected = sum(p.amount - p.refunded for p in self.model.payments)
+            assert summary == (*wallet, collected), f"summary {summary} ≠ wallet {wallet}, collected {collected}"
 
     return MoneyMachine
 

@@ -10,16 +10,20 @@ were first imported in, or because one side imports lazily to dodge it.
 from __future__ import annotations
 
 import ast
+import json
+import os
+import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "portal"
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -97,67 +101,176 @@ def test_the_import_graph_of_portal_has_no_cycle():
     assert cycle is None, "import cycle: " + " → ".join(cycle or [])
 
 
-# One interpreter that loads the third-party libraries once, then forks a child per module (two at
-# a time): each child starts with no portal module loaded and imports just the one.
-IMPORT_EACH_ALONE = """
-import importlib, os, sys, traceback
+# Each module imported first, as in a fresh interpreter, without paying a fresh interpreter per module.
+# One process loads the third-party libraries once (no module of the package: an import cycle needs
+# the package's own modules unloaded to show). It then forks a child per top-level module, and every
+# child that imported a package forks one per module directly below it: Python imports ``a.b.c`` by
+# importing ``a``, then ``a.b``, then ``a.b.c``, so a child forked just after ``a.b`` was imported is in
+# the very state a fresh interpreter reaches on its way to ``a.b.c``, and packages are paid for once.
+# Two imports run at a time (the tokens in a pipe); each child writes its module's traceback, or
+# nothing, to a file named after the module.
+IMPORT_EACH_ALONE = r"""
+import gc, importlib, json, os, select, sys, traceback
+
+package, results = sys.argv[1], sys.argv[2]
 separator = sys.argv.index("--")
-for library in sys.argv[1:separator]:
+libraries, modules = sys.argv[3:separator], sys.argv[separator + 1:]
+for spec in libraries:  # "a.b" for ``import a.b``, "a.b:c" for ``from a.b import c``
+    library, _, name = spec.partition(":")
     try:
-        importlib.import_module(library)
+        loaded = importlib.import_module(library)
+        if name and not hasattr(loaded, name):  # hasattr runs a lazy __getattr__ (pydantic, PIL…)
+            importlib.import_module(library + "." + name)
     except Exception:
         pass
-assert not any(name == "portal" or name.startswith("portal.") for name in sys.modules)
-failed, running = [], {}
-def reap():
-    pid, status = os.wait()
-    if status:
-        failed.append(running[pid])
-    del running[pid]
-for module in sys.argv[separator + 1:]:
-    if len(running) >= 2:
-        reap()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            importlib.import_module(module)
-        except BaseException:
-            traceback.print_exc()
-            os._exit(1)
-        os._exit(0)
-    running[pid] = module
-while running:
-    reap()
-print("FAILED:" + ",".join(failed))
+assert not any(n == package or n.startswith(package + ".") for n in sys.modules), "the parent loaded " + package
+
+nodes = {".".join(m.split(".")[:i]) for m in modules for i in range(1, m.count(".") + 2)}
+below = {}
+for node in sorted(nodes):
+    below.setdefault(node.rpartition(".")[0], []).append(node)
+tokens_r, tokens_w = os.pipe()
+os.set_blocking(tokens_r, False)
+os.write(tokens_w, b"xx")
+
+def result(module):
+    path = os.path.join(results, module)
+    return open(path).read() if os.path.exists(path) else None
+
+def record(module, outcome):
+    with open(os.path.join(results, module + ".part"), "w") as file:
+        file.write(outcome)
+    os.rename(os.path.join(results, module + ".part"), os.path.join(results, module))
+
+def reap(running, flags):
+    while running:
+        pid, status = os.waitpid(-1, flags)
+        if pid == 0:
+            return
+        module = running.pop(pid)
+        if result(module) is None:  # died inside the import, holding a token
+            record(module, f"the process importing it died (exit code {os.waitstatus_to_exitcode(status)})")
+            os.write(tokens_w, b"x")
+
+def check(names):
+    gc.freeze()  # the children leave this process's objects alone: no copy-on-write of every page by a collection
+    running = {}
+    for name in names:
+        while True:
+            try:
+                os.read(tokens_r, 1)
+                break
+            except BlockingIOError:
+                reap(running, os.WNOHANG)
+                select.select([tokens_r], [], [], 0.2)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                try:
+                    importlib.import_module(name)
+                    outcome = ""
+                except BaseException:
+                    outcome = traceback.format_exc()
+                record(name, outcome)
+                os.write(tokens_w, b"x")
+                if not outcome:
+                    check(below.get(name, []))
+            finally:
+                os._exit(0)
+        running[pid] = name
+    reap(running, 0)
+
+check(below[""])
+failed = {}
+for module in modules:
+    outcome = result(module)
+    if outcome is None:
+        parents = [module[:i] for i in range(len(module)) if module[i] == "."]
+        outcome = next((f"not imported: {p} failed" for p in reversed(parents) if result(p)), "no result")
+    if outcome:
+        failed[module] = outcome
+print(json.dumps(failed))
 """
 
 
-def third_party_imports() -> list[str]:
-    """Every module outside portal that portal imports, to load once before forking."""
+#: Imported by a library rather than by portal: SQLAlchemy loads a dialect on a keyword such as ``sqlite_where``.
+ALSO_PRELOADED = ["sqlalchemy.dialects.postgresql", "sqlalchemy.dialects.sqlite"]
+
+
+def third_party_imports(package: Path = PACKAGE) -> list[str]:
+    """Every module outside ``package`` that it imports (``module:name`` for a from-import), to load once."""
     found = set()
-    for path in PACKAGE.rglob("*.py"):
+    for path in package.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                found.add(node.module)
-    return sorted(name for name in found if name.split(".")[0] != "portal")
+                found.update(
+                    f"{node.module}:{alias.name}" if alias.name != "*" else node.module for alias in node.names
+                )
+    return sorted(name for name in found if name.split(".")[0].split(":")[0] != package.name) + ALSO_PRELOADED
 
 
-def import_each_alone(modules: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", IMPORT_EACH_ALONE, *third_party_imports(), "--", *modules],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+def import_each_alone(modules: list[str], root: Path = ROOT, package: Path = PACKAGE) -> dict[str, str]:
+    """Each of ``modules`` imported first, as in a fresh interpreter: the traceback of each that failed."""
+    with tempfile.TemporaryDirectory() as results:
+        command = [sys.executable, "-c", IMPORT_EACH_ALONE, package.name, results, *third_party_imports(package), "--"]
+        process = subprocess.Popen(
+            [*command, *modules], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            stdout, stderr = process.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # the forked children too
+            process.communicate()
+            unfinished = sorted(set(modules) - set(os.listdir(results)))
+            raise AssertionError(f"the import check hung; no result for {unfinished[:20]}") from None
+    assert process.returncode == 0, stderr[-3000:]
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def test_every_module_imports_on_its_own_in_a_fresh_interpreter():
-    result = import_each_alone(MODULES)
-    assert result.returncode == 0, result.stderr[-2000:]
-    failed = result.stdout.strip().rpartition("FAILED:")[2]
-    assert failed == "", f"these modules fail to import on their own: {failed}\n{result.stderr[-3000:]}"
+    failed = import_each_alone(MODULES)
+    assert not failed, "these modules fail to import on their own:\n" + "\n".join(
+        f"--- {module}\n{outcome[-3000:]}" for module, outcome in failed.items()
+    )
 
 
-def test_the_fresh_import_check_notices_a_module_that_fails():
-    result = import_each_alone(["portal.no_such_module"])
-    assert result.stdout.strip().endswith("FAILED:portal.no_such_module")
+def test_the_fresh_import_check_fails_on_a_cycle_and_on_every_other_broken_import(tmp_path):
+    """A package of its own proves the checker can fail: each module is imported first, not after another."""
+    files = {
+        "cyclic/__init__.py": "",
+        "cyclic/a.py": "from cyclic.b import B\nA = 1\n",  # a and b need each other's names: both fail
+        "cyclic/b.py": "from cyclic.a import A\nB = 2\n",
+        # c fails first (d reads C before c defined it); d first works (c finds d half-done and needs nothing
+        # of it): a checker that imported d before c in one interpreter would pass c.
+        "cyclic/c.py": "import cyclic.d\nC = 3\n",
+        "cyclic/d.py": "from cyclic.c import C\n",
+        "cyclic/fine.py": "import json\n",
+        "cyclic/dies.py": "import os\nos._exit(3)\n",  # no traceback to write: its parent reports it
+        "cyclic/broken/__init__.py": "raise RuntimeError('broken on purpose')\n",
+        "cyclic/broken/leaf.py": "",
+        "cyclic/sub/__init__.py": "",
+        "cyclic/sub/leaf.py": "from cyclic.fine import json\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    modules = sorted(module_name(path, tmp_path) for path in (tmp_path / "cyclic").rglob("*.py"))
+    failed = import_each_alone([*modules, "cyclic.missing"], root=tmp_path, package=tmp_path / "cyclic")
+    assert sorted(failed) == [
+        "cyclic.a",
+        "cyclic.b",
+        "cyclic.broken",
+        "cyclic.broken.leaf",
+        "cyclic.c",
+        "cyclic.dies",
+        "cyclic.missing",
+    ]
+    assert all("circular import" in failed[module] for module in ("cyclic.a", "cyclic.b", "cyclic.c")), failed
+    assert "cannot import name 'C' from partially initialized module 'cyclic.c'" in failed["cyclic.c"]
+    assert "broken on purpose" in failed["cyclic.broken"]
+    assert failed["cyclic.dies"] == "the process importing it died (exit code 3)"
+    assert failed["cyclic.broken.leaf"] == "not imported: cyclic.broken failed"
+    assert "No module named 'cyclic.missing'" in failed["cyclic.missing"]
