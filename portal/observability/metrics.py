@@ -8,7 +8,11 @@ their selectors finds no series on a live instance.
 
 ``cohort`` splits what agents do by the ``agent_portal`` rollout: ``canary`` for an
 agent inside it, ``control`` for an agent outside it, ``none`` for staff, the CLI
-and anonymous requests. Series of rare events (a conflict, a failure) are created
+and anonymous requests. It labels what a request does (its duration, its commands,
+their retries, conflicts and replays, its key provider calls); not what belongs to
+no request (e-mail deliveries, the pool, the database's gauges), nor requests in
+flight (counted before the request knows its agent), nor flag evaluations (the
+``agent_portal`` answer is the cohort itself). Series of rare events (a conflict, a failure) are created
 at zero when the process starts, so a rule over them never reads "no data".
 """
 

@@ -1,7 +1,7 @@
 """schemathesis against the live API on PostgreSQL, as an admin's token and as an agent's: all checks, 0 failures.
 
 The server is the production one (gunicorn with ``gunicorn.conf.py``) on a database of its own with the demo data;
-every operation gets ``EXAMPLES`` generated requests per phase (100 under CI=true), the stateful phase follows the
+every operation gets ``EXAMPLES`` generated requests per phase (50 under CI=true), the stateful phase follows the
 links between operations, and schemathesis' own summary is printed. Run alone by ``make test`` (``pytest -s
 tests/fuzz``), so its output shows as it goes.
 """
@@ -24,7 +24,7 @@ from tests.support.required import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "100" if IN_CI else "25"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "50" if IN_CI else "25"))
 SECRET = "schemathesis-secret-key-long-enough-for-hmac-01"
 
 

@@ -28,9 +28,20 @@ from tests.support.promql import dashboard_expressions, vector_selectors
 from tests.support.required import part_missing
 from tests.support.serving import ROOT, Gunicorn
 
+#: One worker runs this module: its fixture starts servers once, not once per worker.
+pytestmark = pytest.mark.xdist_group("prometheus-live")
+
 DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "agent-portal.json"
 RULES = sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml"))
-SCRAPES_AFTER_LOAD = 4
+#: Every rate the panels and rules read needs two scrapes in its window: waited for, up to this long, after the load
+#: (a loaded machine answers a scrape late, and a late scrape is a failed one).
+SETTLE_SECONDS = 60
+SETTLED = (
+    'sum(rate(portal_http_request_duration_seconds_count{cohort="canary"}[1m]))',
+    'portal:http_5xx_ratio:rate5m{cohort="canary"}',
+    "portal:http_slow_ratio:rate6h",
+    'sum(rate(portal_money_commands_total{outcome="failed"}[1m]))',
+)
 
 
 def rule_expressions() -> list[tuple[str, str]]:
@@ -56,7 +67,7 @@ class Prometheus:
         token = directory / "metrics-token"
         token.write_text(live_traffic.METRICS_TOKEN, encoding="utf-8")
         config = {
-            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+            "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
             "rule_files": [str(path) for path in RULES],
             "scrape_configs": [{
                 "job_name": "agent-portal", "metrics_path": "/metrics",
@@ -85,6 +96,14 @@ class Prometheus:
     def query(self, expression: str) -> dict:
         return requests.get(f"{self.url}/api/v1/query", params={"query": expression}, timeout=10).json()
 
+    def settle(self, expressions: tuple[str, ...], seconds: float) -> None:
+        """Wait until each expression has data (or the time is up: the tests then say which has none)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if all(self.query(expression)["data"]["result"] for expression in expressions):
+                return
+            time.sleep(0.5)
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
@@ -112,7 +131,7 @@ def prometheus(postgres_databases, tmp_path_factory):
         assert operator.invoke(args=["audit", "verify"]).exit_code == 0
         statuses = live_traffic.drive([instance.url for instance in instances], fleet, rounds=2)
         assert statuses[500] > 0, "the faulty instance answered some canary money commands with 500"
-        time.sleep(SCRAPES_AFTER_LOAD)
+        server.settle(SETTLED, SETTLE_SECONDS)
         yield server
     finally:
         if server is not None:

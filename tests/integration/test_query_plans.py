@@ -25,7 +25,8 @@ from portal.seed.scale import Depth, load_scale_data
 from tests.functional.dashboard_support import log_in_as
 from tests.support.committed import committed_app as committed_postgres_app
 
-pytestmark = pytest.mark.postgresql_only
+#: One worker runs this module: its analysed database is built once, not once per worker.
+pytestmark = [pytest.mark.postgresql_only, pytest.mark.xdist_group("query-plans")]
 
 #: Tables that grow with the business; the others (settings, flags, the chain head) stay a few rows.
 LARGE_TABLES = {

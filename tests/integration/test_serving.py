@@ -14,6 +14,9 @@ from portal.extensions import db
 from tests.conftest import TEST_SECRET_KEY, make_app
 from tests.support.serving import Gunicorn
 
+#: One worker runs this module: its fixture starts servers once, not once per worker.
+pytestmark = pytest.mark.xdist_group("serving")
+
 SLOW_CLIENTS = 4
 HEALTH_CHECKS = 5
 

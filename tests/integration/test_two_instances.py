@@ -29,6 +29,9 @@ from tests.conftest import TEST_SECRET_KEY, make_app
 from tests.functional.conftest import csrf_token_from
 from tests.support.serving import ROOT, Gunicorn
 
+#: One worker runs this module: its fixture starts servers once, not once per worker.
+pytestmark = pytest.mark.xdist_group("two-instances")
+
 CHAIN_KEY = "two-instances-audit-chain-key-0123456789"
 RACERS = 12
 REPLAYS = 10
