@@ -64,7 +64,8 @@ class Operator:
             "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"], "SECRET_KEY": env["SECRET_KEY"],
             "AUDIT_CHAIN_KEY": env["AUDIT_CHAIN_KEY"], "LOCAL_KEYRING_PATH": env["LOCAL_KEYRING_PATH"],
             "METRICS_TOKEN": env["METRICS_TOKEN"], "ROLLOUT_METRICS_URLS": tuple(env["ROLLOUT_METRICS_URLS"].split(",")),
-            "ROLLOUT_MIN_REQUESTS": float(env["ROLLOUT_MIN_REQUESTS"]), "LOG_LEVEL": "WARNING",
+            "ROLLOUT_MIN_REQUESTS": float(env["ROLLOUT_MIN_REQUESTS"]),
+            "ROLLOUT_MIN_P99_SECONDS": float(env["ROLLOUT_MIN_P99_SECONDS"]), "LOG_LEVEL": "WARNING",
         })  # fmt: skip
         self.drill = drill
         self.clock = time.monotonic()
@@ -96,7 +97,9 @@ def _quoted(arg: str) -> str:
 def run_drill(database_url: str, directory: Path, agents: int = 60) -> Drill:
     drill = Drill()
     fleet = live_traffic.prepare(database_url, directory, agents=agents)
-    env = live_traffic.environment(database_url, directory, ROLLOUT_MIN_REQUESTS="10")
+    # A few dozen canary requests on a machine shared with the load give a p99 that is noise (it is their slowest):
+    # the drill's fault is in errors, so latency is judged only above 2 s here.
+    env = live_traffic.environment(database_url, directory, ROLLOUT_MIN_REQUESTS="10", ROLLOUT_MIN_P99_SECONDS="2")
     instances = live_traffic.start(env)
     env["ROLLOUT_METRICS_URLS"] = ",".join(f"{i.url}/metrics" for i in instances)
     operator = Operator(env, drill)
@@ -147,7 +150,8 @@ def record(drill: Drill, seconds: float) -> str:
         "instances on one PostgreSQL database, guardrails read from the instances' `/metrics`. At 25 % the instances "
         "were restarted with `DRILL_FAIL_MONEY_FOR=canary` (the money commands of canary agents fail). Time is "
         "compressed: each step waits for its load (every agent's calls), not for `ROLLOUT_WINDOW`; the guardrails need "
-        "10 canary requests (`ROLLOUT_MIN_REQUESTS=10`) instead of 20.",
+        "10 canary requests (`ROLLOUT_MIN_REQUESTS=10`) instead of 20, and p99 is judged only above 2 s "
+        "(`ROLLOUT_MIN_P99_SECONDS=2`): a few dozen requests on a machine shared with the load give a p99 that is noise.",
         "",
         f"- Machine: {platform.node()}, Python {platform.python_version()}, {seconds:.0f} s in all.",
         "",
