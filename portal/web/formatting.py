@@ -1,17 +1,18 @@
-"""Template filters: money, dates and rates in the viewer's locale, times in UTC."""
+"""Template filters: money, dates and rates in the viewer's locale, times in the viewer's zone."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, g, has_request_context, request
 from markupsafe import Markup, escape
 
 from portal.domain.money import format_money as format_money_in
 from portal.domain.text import without_bidi_controls
+from portal.web.local_time import local_time_markup
 from portal.web.queries import query_args, sort_args
 
 SUPPORTED_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR")
@@ -41,10 +42,9 @@ def money_markup(amount_minor: int | None, currency: str) -> Markup:
     return Markup(f'<span class="{css}">{escape(format_money(amount_minor, currency))}</span>')
 
 
-def format_utc(value: datetime | None) -> str:
-    if value is None:
-        return "—"
-    return format_datetime(value.astimezone(UTC), "medium", tzinfo=UTC, locale=viewer_locale()) + " UTC"
+def format_when(value: datetime | None) -> Markup:
+    """A moment as ``<time>``: local and compact as text, the UTC instant in its attributes."""
+    return local_time_markup(value, viewer_locale())
 
 
 def format_number(value: int) -> str:
@@ -95,7 +95,7 @@ def install_template_filters(app: Flask) -> None:
 
     app.jinja_env.finalize = shown
     app.add_template_filter(money_markup, "money")
-    app.add_template_filter(format_utc, "utc")
+    app.add_template_filter(format_when, "when")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_number, "number")
     app.add_template_filter(format_total, "total")
