@@ -9,11 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask, current_app
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from portal.extensions import db
+from portal.persistence.context import Actor, CommandContext
 from portal.seed.demo import load_demo_data
+from portal.services.api_tokens import CreateApiToken, new_secret
+from portal.services.running import command_runner
 from tests.conftest import make_app
 from tests.support.required import part_missing
 
@@ -47,14 +51,33 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
-    """The portal with demo data, on SQLite, served in a background thread."""
+def live_app(tmp_path_factory) -> Flask:
+    """The application the live server serves, migrated and loaded with the demo data."""
     directory = tmp_path_factory.mktemp("e2e")
     app = make_app(f"sqlite:///{directory / 'e2e.sqlite3'}", directory)
     with app.app_context():
         upgrade()
         load_demo_data(db.session)
+        _add_an_api_token()
         db.session.remove()
+    return app
+
+
+def _add_an_api_token() -> None:
+    """The demo has no API token (its secret would be printed); the page crawl needs one to reach its pages."""
+    runner = command_runner(current_app, db.session, CommandContext(Actor.system("e2e")))
+    runner.run(
+        CreateApiToken(
+            idempotency_key="e2e-token", token_name="Reporting export", scope="read", owner_role="finance",
+            secret=new_secret(),
+        )
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    """The portal with demo data, on SQLite, served in a background thread."""
+    app = live_app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
