@@ -11,14 +11,13 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
-    SelectField,
     StringField,
     TextAreaField,
 )
 
 # types-WTForms lags behind WTForms 3.2, where choices are SelectChoice values.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
-from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, Regexp, ValidationError
 
 from portal.models.agent import Agent
 from portal.models.audit import AuditEvent
@@ -26,13 +25,14 @@ from portal.models.billing import Invoice, Payment, PaymentMethod, Refund
 from portal.models.user import STAFF_ROLES, User
 from portal.models.wallet import Payout, WalletTransaction
 from portal.security.secure_settings import MAX_SECRET_LENGTH
-from portal.web.forms import MAX_AMOUNT_TEXT, PASSWORD_RULE, IdempotentForm, fits
+from portal.web.forms import EMAIL_RULE, MAX_AMOUNT_TEXT, PASSWORD_RULE, ChoiceField, IdempotentForm, fits
 
 _PERCENT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,4})?")
 SLUG_HELP = "Lower-case letters, digits and dashes; it becomes the portal's address."
 SLUG_RULE = Regexp(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", message=SLUG_HELP)
 #: "12.5%" or "7.25": a rate longer than this is not a percentage.
 MAX_RATE_TEXT = 8
+PERCENT_MESSAGE = "Enter a whole percentage from 0 to 100."
 CURRENCY_RULE = Regexp(r"^[A-Z]{3}$", message="Three capital letters, such as EUR.")
 
 
@@ -60,7 +60,7 @@ class AgentForm(IdempotentForm):
     )
     name = StringField("Agent name", validators=[DataRequired("Enter the agent's name."), fits(Agent.name)])
     email = EmailField(
-        "Contact e-mail", validators=[DataRequired("Enter an e-mail address."), Email(), fits(Agent.email)]
+        "Contact e-mail", validators=[DataRequired("Enter an e-mail address."), EMAIL_RULE, fits(Agent.email)]
     )
     phone = StringField(
         "Phone",
@@ -93,7 +93,7 @@ class InvoiceForm(IdempotentForm):
     customer_name = StringField(
         "Customer", validators=[DataRequired("Enter the customer's name."), fits(Invoice.customer_name)]
     )
-    customer_email = EmailField("Customer e-mail", validators=[Optional(), Email(), fits(Invoice.customer_email)])
+    customer_email = EmailField("Customer e-mail", validators=[Optional(), EMAIL_RULE, fits(Invoice.customer_email)])
     description = TextAreaField("Description", validators=[Optional(), fits(Invoice.description)])
     amount = StringField("Amount", validators=[DataRequired("Enter the amount."), fits(MAX_AMOUNT_TEXT)])
     # types-WTForms lags here too: WTForms 3.1 added invalid_value_message.
@@ -109,7 +109,7 @@ class PaymentForm(IdempotentForm):
     amount = StringField(
         "Amount received", validators=[DataRequired("Enter the amount received."), fits(MAX_AMOUNT_TEXT)]
     )
-    method = SelectField("Method", choices=[SelectChoice(m, m.label) for m in PaymentMethod])
+    method = ChoiceField("Method", choices=[SelectChoice(m, m.label) for m in PaymentMethod])
     instrument = StringField(
         "Card or account number",
         validators=[Optional(), fits(64)],
@@ -157,26 +157,35 @@ class SecretSettingForm(IdempotentForm):
 
 
 class UserForm(IdempotentForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), fits(User.email)])
-    full_name = StringField("Name", validators=[DataRequired(), fits(User.full_name)])
-    role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in STAFF_ROLES])
-    password = PasswordField("Initial password", validators=[DataRequired(), PASSWORD_RULE])
+    email = EmailField(
+        "E-mail", validators=[DataRequired("Enter the e-mail address they log in with."), EMAIL_RULE, fits(User.email)]
+    )
+    full_name = StringField("Name", validators=[DataRequired("Enter their name."), fits(User.full_name)])
+    role = ChoiceField("Role", choices=[SelectChoice(r, r.capitalize()) for r in STAFF_ROLES])
+    password = PasswordField(
+        "Initial password", validators=[DataRequired("Choose an initial password."), PASSWORD_RULE]
+    )
 
 
 class UserEditForm(IdempotentForm):
-    role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in STAFF_ROLES])
+    role = ChoiceField("Role", choices=[SelectChoice(r, r.capitalize()) for r in STAFF_ROLES])
     is_active = BooleanField("Can log in")
 
 
 class AgentLoginForm(IdempotentForm):
-    email = EmailField("Log-in e-mail", validators=[DataRequired(), Email(), fits(User.email)])
-    full_name = StringField("Name", validators=[DataRequired(), fits(User.full_name)])
-    password = PasswordField("Initial password", validators=[DataRequired(), PASSWORD_RULE])
+    email = EmailField(
+        "Log-in e-mail",
+        validators=[DataRequired("Enter the e-mail address they log in with."), EMAIL_RULE, fits(User.email)],
+    )
+    full_name = StringField("Name", validators=[DataRequired("Enter their name."), fits(User.full_name)])
+    password = PasswordField(
+        "Initial password", validators=[DataRequired("Choose an initial password."), PASSWORD_RULE]
+    )
 
 
 class ApiTokenForm(IdempotentForm):
     name = StringField("What it is for", validators=[DataRequired("Name the integration."), fits(80)])
-    scope = SelectField(
+    scope = ChoiceField(
         "Scope",
         choices=[
             SelectChoice("read", "Read"),
@@ -184,7 +193,7 @@ class ApiTokenForm(IdempotentForm):
             SelectChoice("admin", "Admin: staff-only changes (and write)"),
         ],
     )
-    owner = SelectField(
+    owner = ChoiceField(
         "Acts as",
         choices=[
             *(SelectChoice(r, f"{r.capitalize()} (staff role)") for r in STAFF_ROLES),
@@ -192,13 +201,17 @@ class ApiTokenForm(IdempotentForm):
         ],
     )
     agent_slug = StringField("Agent's slug (for one agent)", validators=[Optional(), fits(Agent.slug)])
-    days = SelectField("Expires after", choices=[SelectChoice(d, f"{d} days") for d in ("30", "90", "180", "366")],
+    days = ChoiceField("Expires after", choices=[SelectChoice(d, f"{d} days") for d in ("30", "90", "180", "366")],
                        default="90")  # fmt: skip
 
 
 class FlagForm(IdempotentForm):
     enabled = BooleanField("On")
-    rollout_percentage = IntegerField("Rollout (% of agents)", validators=[InputRequired(), NumberRange(0, 100)])
+    rollout_percentage = IntegerField(  # type: ignore[call-arg]
+        "Rollout (% of agents)",
+        invalid_value_message=PERCENT_MESSAGE,
+        validators=[InputRequired(PERCENT_MESSAGE), NumberRange(0, 100, PERCENT_MESSAGE)],
+    )
     allow_list = TextAreaField("Always in (agents' slugs, one per line)", validators=[Optional(), fits(20_000)])
     deny_list = TextAreaField("Always out (agents' slugs, one per line)", validators=[Optional(), fits(20_000)])
     reason = TextAreaField("Reason for the change", validators=[DataRequired("Say why: it is kept in the audit trail."),

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import Field, HiddenField, SelectField
+from wtforms.validators import DataRequired, Email, Length, Regexp
 
 from portal.commands.base import new_idempotency_key
 from portal.domain import errors
@@ -23,6 +23,8 @@ def fits(column: Any) -> Length:
     return Length(max=limit, message="At most %(max)d characters; this has %(length)d.")
 
 
+EMAIL_RULE = Email("Enter an e-mail address such as name@example.com.")
+
 #: An amount as typed: "100,000,000,000.00" and a sign fit; anything longer is not an amount.
 MAX_AMOUNT_TEXT = 32
 MAX_PASSWORD_LENGTH = 1024
@@ -30,6 +32,14 @@ PASSWORD_RULE = Length(
     min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
     message=f"At least {MIN_PASSWORD_LENGTH} characters, at most {MAX_PASSWORD_LENGTH}.",
 )  # fmt: skip
+
+
+class ChoiceField(SelectField):
+    """A select whose refusal of a value not on its list says what to do, not WTForms' "Not a valid choice"."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("invalid_choice_message", "Choose one of the options listed.")
+        super().__init__(*args, **kwargs)
 
 
 class IdempotentForm(FlaskForm):
