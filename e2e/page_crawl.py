@@ -67,6 +67,14 @@ def _overflow(page: Page) -> str | None:
     return f"scrollWidth {widths['scroll']} > innerWidth {widths['inner']} (widest: {', '.join(widths['culprits'])})"
 
 
+def _navigation_wraps(page: Page) -> str | None:
+    """On a wide screen the navigation is one line: every link's top edge at the same height."""
+    tops = page.eval_on_selector_all(
+        "nav.site-nav a", "links => [...new Set(links.map(link => Math.round(link.getBoundingClientRect().top)))]"
+    )
+    return f"the navigation wraps onto {len(tops)} lines" if len(tops) > 1 else None
+
+
 def _axe_violations(page: Page) -> list[str]:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SOURCE.read_text(encoding="utf-8"))
@@ -119,6 +127,9 @@ def check_every_page(
                 report.findings.append(Finding(url, width, problem))
             name = re.sub(r"[^a-z0-9]+", "-", urlsplit(url).path.lower() + page_key(url).partition("?")[2]).strip("-")
             page.screenshot(path=screenshots / f"{role}-{name}-{width}.jpeg", type="jpeg", quality=55)
+            wrapped = _navigation_wraps(page) if width == WIDTHS[-1] else None
+            if wrapped:
+                report.findings.append(Finding(url, width, wrapped))
             if width in AXE_WIDTHS:
                 report.findings.extend(Finding(url, width, f"axe {line}") for line in _axe_violations(page))
     return report
