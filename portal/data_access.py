@@ -34,6 +34,7 @@ from portal.read.payments import PaymentReadRepository, PaymentRow
 from portal.read.payouts import PayoutReadRepository, PayoutRow
 from portal.read.summaries import AgentFinancialSummaryReadRepository, FinancialSummary, LiveSummaryReadRepository
 from portal.read.users import LoginRecord, UserReadRepository, UserRow
+from portal.read.wallet_lines import WalletLine, WalletLinesReadRepository
 from portal.services.authentication import token_hash
 
 
@@ -127,6 +128,11 @@ def agent_payments(agent: AgentProfile, page: PageRequest) -> Page[PaymentRow]:
 def agent_ledger(agent: AgentProfile, page: PageRequest, kind: LedgerKind | None = None) -> Page[LedgerEntry]:
     """The agent's wallet movements, newest first; only those of ``kind`` when given."""
     return WalletLedgerReadRepository(db.session()).page(agent.id, page, kind)
+
+
+def agent_wallet_lines(agent: AgentProfile, page: PageRequest) -> Page[WalletLine]:
+    """The agent's wallet as it thinks of it: a line per commission, clawback, adjustment and payout, newest first."""
+    return WalletLinesReadRepository(db.session()).page(agent.id, agent.currency, page)
 
 
 def agent_payouts(agent: AgentProfile, page: PageRequest) -> Page[PayoutRow]:

@@ -15,7 +15,6 @@ from portal.domain.errors import DomainError
 from portal.domain.money import format_money
 from portal.extensions import limiter
 from portal.models.billing import INVOICE_STATUSES
-from portal.models.wallet import LEDGER_KINDS
 from portal.read.pages import PageRequest
 from portal.services.accounts import ChangePassword
 from portal.services.appearance import AppearanceDraft, RevertAppearance, SaveAppearance, check_appearance
@@ -28,7 +27,7 @@ from portal.web.charts import bar_chart
 from portal.web.commands import confirm, submit_action, submit_form
 from portal.web.forms import ActionForm, amount_from, text
 from portal.web.htmx import render_page, wants_fragment
-from portal.web.queries import choice, identifier, invoice_filters, page_request
+from portal.web.queries import identifier, invoice_filters, page_request
 from portal.web.rate_limits import password_checks_refused_for_now
 
 CHART_DAYS = 90
@@ -102,10 +101,8 @@ def payments():
 
 @bp.route("/wallet")
 def wallet():
-    kind = choice(request.args, "kind", LEDGER_KINDS)
-    entries = data_access.agent_ledger(g.agent, _page(), kind)
     return render_page(
-        "portal/wallet.html", "portal/_ledger_table.html", entries=entries, kind=kind, kinds=LEDGER_KINDS,
+        "portal/wallet.html", "portal/_wallet_lines.html", lines=data_access.agent_wallet_lines(g.agent, _page()),
         wallet=data_access.wallet_balance(g.agent),
     )  # fmt: skip
 

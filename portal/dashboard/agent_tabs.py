@@ -30,6 +30,7 @@ def _tab(name: str, label: str, read: Callable[[AgentProfile, PageRequest], Page
 
 INVOICES = _tab("invoices", "Invoices", data_access.agent_invoices)
 PAYMENTS = _tab("payments", "Payments", data_access.agent_payments)
+WALLET = _tab("wallet", "Wallet", data_access.agent_wallet_lines)
 LEDGER = _tab("ledger", "Wallet ledger", data_access.agent_ledger)
 PAYOUTS = _tab("payouts", "Payouts", data_access.agent_payouts)
 COMMISSIONS = _tab("commissions", "Commissions", data_access.agent_commissions)
@@ -37,6 +38,6 @@ NOTIFICATIONS = _tab("notifications", "Notifications", data_access.agent_notific
 AUDIT = _tab("audit", "Audit trail", data_access.agent_audit)
 
 #: in the order of the navigation; the first is the one a plain link opens
-AGENT_TABS = (INVOICES, PAYMENTS, LEDGER, PAYOUTS, COMMISSIONS, NOTIFICATIONS, AUDIT)
+AGENT_TABS = (INVOICES, PAYMENTS, WALLET, LEDGER, PAYOUTS, COMMISSIONS, NOTIFICATIONS, AUDIT)
 DEFAULT_TAB = AGENT_TABS[0]
 TABS_BY_NAME = {tab.name: tab for tab in AGENT_TABS}

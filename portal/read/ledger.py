@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from portal.models import Wallet, WalletTransaction
 from portal.models.ledger_rules import LedgerKind
-from portal.models.wallet import LedgerSource
 from portal.read.pages import Key, Page, PageRequest, paginate
 
 
@@ -35,16 +34,6 @@ class LedgerEntry:
     def movement_minor(self) -> int:
         """The change an agent sees: to the available balance, or to the held one when only that moved."""
         return self.available_delta_minor or self.held_delta_minor
-
-    @property
-    def payout_id(self) -> int | None:
-        """The payout that caused the movement, if a payout did."""
-        return self.source_id if self.source_type == LedgerSource.PAYOUT else None
-
-    @property
-    def commission_id(self) -> int | None:
-        """The commission (or clawback) that caused the movement, if one did."""
-        return self.source_id if self.source_type == LedgerSource.COMMISSION else None
 
 
 @dataclass(frozen=True)
