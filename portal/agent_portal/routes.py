@@ -23,7 +23,7 @@ from portal.services.logos import clean_logo
 from portal.services.money.commands import CancelPayout, RequestPayout
 from portal.services.notifications import MarkNotificationsRead
 from portal.web.branding import theme_stylesheet
-from portal.web.charts import bar_chart
+from portal.web.charts import Measure, bar_chart
 from portal.web.commands import confirm, submit_action, submit_form
 from portal.web.forms import ActionForm, amount_from, text
 from portal.web.htmx import render_page, wants_fragment
@@ -31,6 +31,7 @@ from portal.web.queries import identifier, invoice_filters, page_request
 from portal.web.rate_limits import password_checks_refused_for_now
 
 CHART_DAYS = 90
+CREDITED = Measure("Commission credited", "Credited", "net of clawbacks")
 
 
 def _page() -> PageRequest:
@@ -42,9 +43,7 @@ def home():
     agent = g.agent
     today = data_access.today()
     days = [today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
-    chart = bar_chart(
-        "Commission credited per day", days, data_access.credited_commissions_by_day(agent, CHART_DAYS), agent.currency
-    )
+    chart = bar_chart(CREDITED, days, data_access.credited_commissions_by_day(agent, CHART_DAYS), agent.currency)
     activity = data_access.agent_ledger(agent, PageRequest(per_page=5))
     return render_template("portal/home.html", home=data_access.portal_home(agent), chart=chart, activity=activity)
 

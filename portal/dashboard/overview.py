@@ -1,4 +1,4 @@
-"""The overview: KPIs per currency and charts of collections and commissions over a date range."""
+"""The overview: the period's money against the previous period, balances per currency, and charts of the period."""
 
 from __future__ import annotations
 
@@ -6,20 +6,23 @@ from flask import request
 
 from portal import data_access
 from portal.dashboard.blueprint import bp
-from portal.web.charts import bar_chart
+from portal.dashboard.overview_figures import overview_charts, period_kpis
+from portal.dashboard.overview_period import overview_period
+from portal.web.comparison import previous_period_words
 from portal.web.htmx import render_page
-from portal.web.queries import currency, date_range
+from portal.web.queries import currency
 
 
 @bp.route("/")
 def overview():
-    period = date_range(request.args, data_access.today())
-    figures = data_access.overview(period, currency(request.args))
-    charts = []
-    if figures.currency:
-        days = period.days()
-        charts = [
-            bar_chart("Payments received per day", days, figures.collections, figures.currency),
-            bar_chart("Commissions earned per day", days, figures.commissions, figures.currency),
-        ]
-    return render_page("dashboard/overview.html", "dashboard/_overview_body.html", figures=figures, charts=charts)
+    period = overview_period(request.args, data_access.today())
+    figures = data_access.overview(period.range, currency(request.args))
+    return render_page(
+        "dashboard/overview.html",
+        "dashboard/_overview_body.html",
+        period=period,
+        figures=figures,
+        kpis=period_kpis(figures),
+        charts=overview_charts(figures),
+        compared_with=previous_period_words(period.range.length),
+    )

@@ -1,10 +1,16 @@
-"""Figures for the dashboard overview: KPIs per currency and daily series over a date range."""
+"""Figures for the dashboard overview: money moved in a period and the one before it, balances now, daily series.
+
+The period's figures and the previous period's (the same number of days just before) come from the same three
+queries, one per source (payments, refunds, commissions), each summed per currency and UTC day over both periods
+by an index range scan of its moment column. Every total is then the sum of its days, so a chart's total and the
+figure beside it are one number. Balances are read from the per-agent read model, and they are as of now.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -15,6 +21,9 @@ from portal.read.sql import utc_day
 
 #: the longest range the overview reads at once
 MAX_RANGE_DAYS = 366
+
+#: amounts per UTC day
+Series = dict[date, int]
 
 
 @dataclass(frozen=True)
@@ -34,17 +43,41 @@ class DateRange:
         """The first moment after the range."""
         return datetime.combine(self.end + timedelta(days=1), time.min, UTC)
 
+    @property
+    def length(self) -> int:
+        """How many days the range covers."""
+        return (self.end - self.start).days + 1
+
     def days(self) -> list[date]:
         """Every day of the range, in order."""
-        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+        return [self.start + timedelta(days=n) for n in range(self.length)]
+
+    def previous(self) -> DateRange:
+        """The range of the same length that ends the day before this one starts."""
+        return DateRange(self.start - timedelta(days=self.length), self.start - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class PeriodFlows:
+    """Money that moved in one currency over one period."""
+
+    received_minor: int = 0
+    refunded_minor: int = 0
+    commissions_minor: int = 0
+
+    @property
+    def net_collected_minor(self) -> int:
+        """Received (gross) less refunded."""
+        return self.received_minor - self.refunded_minor
 
 
 @dataclass
 class CurrencyFigures:
-    """The overview's KPIs in one currency."""
+    """The overview's figures in one currency: this period's and the previous period's flows, balances now."""
 
     currency: str
-    collected_minor: int = 0
+    current: PeriodFlows = PeriodFlows()
+    previous: PeriodFlows = PeriodFlows()
     outstanding_minor: int = 0
     commissions_pending_minor: int = 0
     wallets_available_minor: int = 0
@@ -55,39 +88,56 @@ class CurrencyFigures:
 
 @dataclass
 class Overview:
-    """KPIs per currency, and the daily series of the chosen currency."""
+    """Figures per currency, and the daily series of the chosen currency over the period."""
 
     range: DateRange
     figures: list[CurrencyFigures]
     currency: str | None
-    collections: dict[date, int] = field(default_factory=dict)
-    commissions: dict[date, int] = field(default_factory=dict)
+    received: Series = field(default_factory=dict)
+    refunded: Series = field(default_factory=dict)
+    commissions: Series = field(default_factory=dict)
+
+    @property
+    def chosen(self) -> CurrencyFigures | None:
+        """The figures of the currency the series are in."""
+        return next((row for row in self.figures if row.currency == self.currency), None)
 
 
 class OverviewReadRepository:
-    """The overview's figures: a fixed number of aggregate queries whatever the data."""
+    """The overview's figures: five aggregate queries whatever the data."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def overview(self, period: DateRange, currency: str | None) -> Overview:
-        """The figures over ``period``; the series in ``currency``, or in the currency that collected most."""
+        """The figures over ``period`` and the one before; series in ``currency``, else the one that collected most."""
+        both = DateRange(period.previous().start, period.end)
+        received = self._daily(Payment.received_at, Payment.amount_minor, Payment.currency, both)
+        refunded = self._daily(Refund.created_at, Refund.amount_minor, Refund.currency, both)
+        commissions = self._daily(Commission.created_at, Commission.amount_minor, Commission.currency, both)
         figures: dict[str, CurrencyFigures] = {}
+        for code in received.keys() | refunded.keys() | commissions.keys():
+            flows = [received.get(code, {}), refunded.get(code, {}), commissions.get(code, {})]
+            figures[code] = CurrencyFigures(
+                code,
+                current=PeriodFlows(*(_total(series, period) for series in flows)),
+                previous=PeriodFlows(*(_total(series, period.previous()) for series in flows)),
+            )
 
         def of(code: str) -> CurrencyFigures:
             return figures.setdefault(code, CurrencyFigures(code))
 
-        in_range = (Payment.received_at >= period.lower, Payment.received_at < period.upper)
-        for code, total in self.session.execute(
-            sa.select(Payment.currency, sa.func.sum(Payment.amount_minor)).where(*in_range).group_by(Payment.currency)
-        ):
-            of(code).collected_minor += int(total)
-        for code, total in self.session.execute(
-            sa.select(Refund.currency, sa.func.sum(Refund.amount_minor))
-            .where(Refund.created_at >= period.lower, Refund.created_at < period.upper)
-            .group_by(Refund.currency)
-        ):
-            of(code).collected_minor -= int(total)
+        self._add_balances(of)
+        ordered = sorted(figures.values(), key=lambda f: (-f.current.net_collected_minor, f.currency))
+        chosen = currency if currency in figures else (ordered[0].currency if ordered else None)
+        result = Overview(period, ordered, chosen)
+        if chosen:
+            result.received = _within(received.get(chosen, {}), period)
+            result.refunded = _within(refunded.get(chosen, {}), period)
+            result.commissions = _within(commissions.get(chosen, {}), period)
+        return result
+
+    def _add_balances(self, of) -> None:
         summary = AgentFinancialSummary
         for code, outstanding, pending, available, held in self.session.execute(
             sa.select(
@@ -107,26 +157,26 @@ class OverviewReadRepository:
             .group_by(Payout.currency)
         ):
             of(code).payouts_waiting, of(code).payouts_waiting_minor = int(count), int(total)
-        ordered = sorted(figures.values(), key=lambda f: (-f.collected_minor, f.currency))
-        chosen = currency if currency in figures else (ordered[0].currency if ordered else None)
-        result = Overview(period, ordered, chosen)
-        if chosen:
-            result.collections = self._daily(
-                Payment.received_at, Payment.amount_minor, Payment.currency, chosen, period
-            )
-            result.commissions = self._daily(
-                Commission.created_at, Commission.amount_minor, Commission.currency, chosen, period
-            )
-        return result
 
-    def _daily(self, moment, amount, currency_column, currency: str, period: DateRange) -> dict[date, int]:
+    def _daily(self, moment: Any, amount: Any, currency_column: Any, span: DateRange) -> dict[str, Series]:
+        """Sums of ``amount`` per currency and UTC day of ``moment`` over ``span``."""
         day = utc_day(moment)
         rows = self.session.execute(
-            sa.select(day, sa.func.sum(amount))
-            .where(currency_column == currency, moment >= period.lower, moment < period.upper)
-            .group_by(day)
+            sa.select(currency_column, day, sa.func.sum(amount))
+            .where(moment >= span.lower, moment < span.upper)
+            .group_by(currency_column, day)
         )
-        totals: dict[date, int] = defaultdict(int)
-        for text, total in rows:
-            totals[date.fromisoformat(str(text)[:10])] += int(total)
-        return dict(totals)
+        series: dict[str, Series] = {}
+        for code, text, total in rows:
+            days = series.setdefault(code, {})
+            moment_day = date.fromisoformat(str(text)[:10])
+            days[moment_day] = days.get(moment_day, 0) + int(total)
+        return series
+
+
+def _within(series: Series, period: DateRange) -> Series:
+    return {day: amount for day, amount in series.items() if period.start <= day <= period.end}
+
+
+def _total(series: Series, period: DateRange) -> int:
+    return sum(_within(series, period).values())

@@ -323,8 +323,11 @@ def test_the_overview_shows_figures_per_currency_and_charts(client, admin):
 
     start = (date.today() - timedelta(days=90)).isoformat()
     body = client.get(f"/dashboard/?from={start}").get_data(as_text=True)
-    assert "<svg" in body and "Payments received per day" in body
+    # 91 days are drawn a bar a week
+    assert "<svg" in body and "Payments received per week (gross)" in body
     for currency in ("EUR", "USD", "GBP"):
         assert f'<th scope="row">{currency}</th>' in body
     swapped = client.get("/dashboard/?from=2030-01-01&to=2020-01-01")
-    assert swapped.status_code == 200, "a backwards range is read the right way round"
+    assert swapped.status_code == 200 and "The start is after the end" in swapped.get_data(as_text=True), (
+        "a backwards range is refused next to the fields, not read the other way round"
+    )
