@@ -32,6 +32,7 @@ from portal.read.overview import DateRange, Overview, OverviewReadRepository
 from portal.read.pages import Page, PageRequest
 from portal.read.payments import PaymentReadRepository, PaymentRow
 from portal.read.payouts import PayoutReadRepository, PayoutRow
+from portal.read.statements import Month, Statement, StatementReadRepository
 from portal.read.summaries import AgentFinancialSummaryReadRepository, FinancialSummary, LiveSummaryReadRepository
 from portal.read.users import LoginRecord, UserReadRepository, UserRow
 from portal.read.wallet_lines import WalletLine, WalletLinesReadRepository
@@ -138,6 +139,11 @@ def agent_wallet_lines(agent: AgentProfile, page: PageRequest) -> Page[WalletLin
 def agent_payouts(agent: AgentProfile, page: PageRequest) -> Page[PayoutRow]:
     """The agent's payout requests, newest first."""
     return PayoutReadRepository(db.session()).page(page, agent_id=agent.id)
+
+
+def agent_statement(agent: AgentProfile, month: Month) -> Statement:
+    """The agent's statement of ``month``: opening balance, commissions, clawbacks, payouts, adjustments, closing."""
+    return StatementReadRepository(db.session()).statement(agent.id, agent.currency, month)
 
 
 def agent_commissions(agent: AgentProfile, page: PageRequest) -> Page[CommissionRow]:

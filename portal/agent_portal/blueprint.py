@@ -15,7 +15,7 @@ bp = Blueprint("agent_portal", __name__)
 #: (endpoint, label) of the portal's sections, in the order of its navigation
 SECTIONS = (
     ("agent_portal.home", "Home"), ("agent_portal.invoices", "Invoices"), ("agent_portal.payments", "Payments"),
-    ("agent_portal.wallet", "Wallet"), ("agent_portal.payouts", "Payouts"),
+    ("agent_portal.wallet", "Wallet"), ("agent_portal.payouts", "Payouts"), ("agent_portal.statement", "Statements"),
     ("agent_portal.notifications", "Notifications"), ("agent_portal.appearance", "Appearance"),
     ("agent_portal.profile", "Profile"),
 )  # fmt: skip

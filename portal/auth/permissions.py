@@ -76,6 +76,17 @@ ENDPOINTS: dict[str, str] = {
     "dashboard.flags": "flags.manage",
     "dashboard.flag_edit": "flags.manage",
     "dashboard.flag_switch": "flags.manage",
+    # CSV downloads and statements: what their page needs
+    "dashboard.agents_export": "read",
+    "dashboard.agent_records_export": "read",
+    "dashboard.agent_statement": "read",
+    "dashboard.agent_statement_csv": "read",
+    "dashboard.invoices_export": "read",
+    "dashboard.commissions_export": "read",
+    "dashboard.payouts_export": "read",
+    "dashboard.audit_export": "read",
+    "dashboard.users_export": "users.manage",
+    "dashboard.tokens_export": "tokens.manage",
 }
 
 

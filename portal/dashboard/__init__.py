@@ -1,6 +1,16 @@
 """The staff dashboard: every operator task, permission-checked once per request."""
 
-from portal.dashboard import admin, agents, flags, invoices, money, overview, tokens  # noqa: F401  (each registers its routes)
+from portal.dashboard import (  # noqa: F401  (each registers its routes)
+    admin,
+    agents,
+    exports,
+    flags,
+    invoices,
+    money,
+    overview,
+    statements,
+    tokens,
+)
 from portal.dashboard.blueprint import bp
 
 __all__ = ["bp"]

@@ -48,8 +48,9 @@ class AuditEvent(Base):
     agent_id: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
-#: Entities audited by events that are not row changes (``record_event``), beside the audited models.
-EVENT_ENTITIES = frozenset({"KeyProvider", "Ledger"})
+#: Entities audited by events that are not row changes (``record_event``), beside the audited models; an ``Export``
+#: is a list downloaded as CSV (``portal.exports``).
+EVENT_ENTITIES = frozenset({"Export", "KeyProvider", "Ledger"})
 
 
 def audited_entity_types() -> list[str]:

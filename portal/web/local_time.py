@@ -41,7 +41,8 @@ def viewer_zone() -> tzinfo:
 def _compact(local: datetime, zone: tzinfo, locale: str) -> str:
     now = datetime.now(zone)
     day_skeleton = "MMMd" if local.year == now.year else "yMMMd"
-    text = f"{format_skeleton(day_skeleton, local, locale=locale)}, {format_time(local, 'short', tzinfo=zone, locale=locale)}"
+    day = format_skeleton(day_skeleton, local, locale=locale)
+    text = f"{day}, {format_time(local, 'short', tzinfo=zone, locale=locale)}"
     return text if zone is not UTC else f"{text} UTC"
 
 

@@ -35,7 +35,8 @@ def test_a_browser_in_berlin_sees_berlin_time_with_the_utc_instant_kept(app, cli
 
     assert time.group(1) == "2025-07-01T22:30:00Z"
     assert "UTC" in time.group(2) and "10:30" in time.group(2)
-    assert time.group(3) == "Jul 2, 2025, 12:30\u202fAM", "22:30 UTC is half past midnight the next day in Berlin (CEST)"
+    # 22:30 UTC is half past midnight the next day in Berlin (CEST).
+    assert time.group(3) == "Jul 2, 2025, 12:30\u202fAM"
 
 
 def test_without_a_zone_the_time_is_utc_and_says_so(app, client, db_session):
