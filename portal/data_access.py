@@ -117,8 +117,9 @@ def wallet_balance(agent: AgentProfile) -> WalletBalance:
 
 
 def agent_invoices(agent: AgentProfile, page: PageRequest, filters: InvoiceFilters | None = None) -> Page[InvoiceRow]:
-    """The agent's invoices, newest first, narrowed by ``filters`` (whatever agent they name)."""
-    return InvoiceReadRepository(db.session()).page(page, replace(filters or InvoiceFilters(), agent_id=agent.id))
+    """The agent's invoices, drafts included (for staff), narrowed by ``filters`` (whatever agent they name)."""
+    mine = replace(filters or InvoiceFilters(), agent_id=agent.id)
+    return InvoiceReadRepository(db.session()).page(page, mine, today())
 
 
 def agent_payments(agent: AgentProfile, page: PageRequest) -> Page[PaymentRow]:
@@ -170,13 +171,13 @@ def overview(period: DateRange, currency: str | None) -> Overview:
 
 
 def invoices(page: PageRequest, filters: InvoiceFilters) -> Page[InvoiceRow]:
-    """Invoices matching ``filters``, newest first."""
-    return InvoiceReadRepository(db.session()).page(page, filters)
+    """Invoices matching ``filters``, newest first (overdue ones most overdue first)."""
+    return InvoiceReadRepository(db.session()).page(page, filters, today())
 
 
 def invoice_detail(invoice_id: int) -> InvoiceDetail | None:
-    """The invoice page's invoice, payments and refunds, or None."""
-    return InvoiceReadRepository(db.session()).detail(invoice_id)
+    """The invoice page's invoice, payments (with commissions and clawbacks) and refunds, or None."""
+    return InvoiceReadRepository(db.session()).detail(invoice_id, today())
 
 
 def invoice_of_payment(payment_id: int) -> int | None:
@@ -247,10 +248,18 @@ def portal_home(agent: AgentProfile) -> PortalHome:
     )
 
 
+def portal_invoices(agent: AgentProfile, page: PageRequest, filters: InvoiceFilters | None = None) -> Page[InvoiceRow]:
+    """The invoices the agent sees in its portal: its own, issued ones (never a draft), narrowed by ``filters``."""
+    shown = replace(filters or InvoiceFilters(), agent_id=agent.id, issued_only=True)
+    return InvoiceReadRepository(db.session()).page(page, shown, today())
+
+
 def portal_invoice(agent: AgentProfile, invoice_id: int) -> InvoiceDetail | None:
-    """The invoice, when it is this agent's: another agent's invoice is simply not found."""
-    detail = InvoiceReadRepository(db.session()).detail(invoice_id)
-    return detail if detail is not None and detail.invoice.agent_id == agent.id else None
+    """The invoice, when the agent may see it: another agent's invoice, or a draft, is simply not found."""
+    detail = InvoiceReadRepository(db.session()).detail(invoice_id, today())
+    if detail is None or detail.invoice.agent_id != agent.id or not detail.invoice.shown_to_agents:
+        return None
+    return detail
 
 
 def unread_notifications(agent: AgentProfile) -> int:

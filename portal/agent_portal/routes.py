@@ -14,7 +14,7 @@ from portal.agent_portal.forms import AppearanceForm, PasswordChangeForm, Payout
 from portal.domain.errors import DomainError
 from portal.domain.money import format_money
 from portal.extensions import limiter
-from portal.models.billing import INVOICE_STATUSES
+from portal.read.invoices import AGENT_INVOICE_FILTERS
 from portal.read.pages import PageRequest
 from portal.services.accounts import ChangePassword
 from portal.services.appearance import AppearanceDraft, RevertAppearance, SaveAppearance, check_appearance
@@ -77,10 +77,10 @@ def logo(logo_id: int):
 @bp.route("/invoices")
 def invoices():
     filters = replace(invoice_filters(request.args), agent_id=None)
-    listing = data_access.agent_invoices(g.agent, _page(), filters)
+    listing = data_access.portal_invoices(g.agent, _page(), filters)
     return render_page(
         "portal/invoices.html", "portal/_invoices_table.html", invoices=listing, filters=filters,
-        statuses=INVOICE_STATUSES,
+        statuses=AGENT_INVOICE_FILTERS,
     )  # fmt: skip
 
 

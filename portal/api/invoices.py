@@ -30,22 +30,29 @@ from portal.services.money.commands import RecordPayment, RefundPayment
 
 
 def visible_invoice(invoice_id: int) -> InvoiceDetail:
-    """The invoice, when the token may see it (an agent's token: its own); anything else is 404."""
+    """The invoice, when the token may see it (an agent's token: its own, issued); anything else is 404."""
     caller = principal()
     detail = data_access.invoice_detail(invoice_id)
-    if detail is None or (caller.is_agent and detail.invoice.agent_id != caller.agent_id):
+    if detail is None or (caller.is_agent and not _shown_to(caller.agent_id, detail)):
         abort(problem(404, "There is no such invoice."))
     return detail
+
+
+def _shown_to(agent_id: int | None, detail: InvoiceDetail) -> bool:
+    """Whether the agent sees the invoice: its own, once issued."""
+    return detail.invoice.agent_id == agent_id and detail.invoice.shown_to_agents
 
 
 @bp.get("/invoices")
 @operation("invoices", {"HTTP_200": InvoicePage}, LISTED, query=InvoiceQuery)
 @allow(ApiScope.READ, agents=True)
 def list_invoices(query: InvoiceQuery):
-    """Invoices, newest first, by status, agent or text (an agent's token: its own only)."""
+    """Invoices, newest first, by status, agent or text (an agent's token: its own issued ones only)."""
     caller = principal()
     agent_id = caller.agent_id if caller.is_agent else query.agent_id
-    filters = InvoiceFilters(status=query.status or "", agent_id=agent_id, search=query.search.strip())
+    filters = InvoiceFilters(
+        status=query.status or "", agent_id=agent_id, search=query.search.strip(), issued_only=caller.is_agent
+    )
     return listing(data_access.invoices(page_request(query), filters), Invoice.of)
 
 

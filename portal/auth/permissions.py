@@ -51,6 +51,7 @@ ENDPOINTS: dict[str, str] = {
     "dashboard.invoices": "read",
     "dashboard.invoice_detail": "read",
     "dashboard.invoice_new": "invoices.manage",
+    "dashboard.invoice_edit": "invoices.manage",
     "dashboard.invoice_issue": "invoices.manage",
     "dashboard.invoice_void": "invoices.manage",
     "dashboard.payment_record": "payments.record",

@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     StringField,
@@ -88,21 +89,31 @@ class ReasonForm(IdempotentForm):
     )
 
 
-class InvoiceForm(IdempotentForm):
-    agent = StringField("Agent (slug)", validators=[DataRequired("Choose the agent."), fits(Agent.slug)])
+class DraftForm(IdempotentForm):
+    """What a draft invoice says; the new-invoice form adds its agent, the edit form the version it started from."""
+
     customer_name = StringField(
         "Customer", validators=[DataRequired("Enter the customer's name."), fits(Invoice.customer_name)]
     )
     customer_email = EmailField("Customer e-mail", validators=[Optional(), EMAIL_RULE, fits(Invoice.customer_email)])
     description = TextAreaField("Description", validators=[Optional(), fits(Invoice.description)])
     amount = StringField("Amount", validators=[DataRequired("Enter the amount."), fits(MAX_AMOUNT_TEXT)])
+    currency = StringField("Currency")
     # types-WTForms lags here too: WTForms 3.1 added invalid_value_message.
-    confirm_repeat = BooleanField("Yes, create another draft like it")
     due_date = DateField(  # type: ignore[call-arg]
         "Due date",
         validators=[InputRequired("Choose a due date.")],
         invalid_value_message="There is no such date: use YYYY-MM-DD, such as 2027-06-30.",
     )
+
+
+class InvoiceForm(DraftForm):
+    agent = StringField("Agent (slug)", validators=[DataRequired("Choose the agent."), fits(Agent.slug)])
+    confirm_repeat = BooleanField("Yes, create another draft like it")
+
+
+class DraftEditForm(DraftForm):
+    version = HiddenField()
 
 
 class PaymentForm(IdempotentForm):

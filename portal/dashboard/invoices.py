@@ -1,4 +1,4 @@
-"""Invoices: the list, drafting, issuing, voiding, and recording and refunding payments."""
+"""Invoices: the list, drafting and editing drafts, issuing, voiding, and recording and refunding payments."""
 
 from __future__ import annotations
 
@@ -6,18 +6,18 @@ from flask import abort, render_template, request, url_for
 
 from portal import data_access
 from portal.dashboard.blueprint import bp
-from portal.dashboard.forms import InvoiceForm, PaymentForm, ReasonForm, RefundForm
+from portal.dashboard.forms import DraftEditForm, DraftForm, InvoiceForm, PaymentForm, ReasonForm, RefundForm
 from portal.domain import errors
-from portal.domain.money import format_money
-from portal.models.billing import INVOICE_STATUSES
-from portal.read.invoices import InvoiceDetail
+from portal.domain.money import format_amount, format_money
+from portal.models.billing import InvoiceStatus
+from portal.read.invoices import INVOICE_LIST_FILTERS, InvoiceDetail
 from portal.security.masking import last4
-from portal.services.invoicing import CreateInvoice, IssueInvoice, VoidInvoice
+from portal.services.invoicing import CreateInvoice, EditDraftInvoice, IssueInvoice, VoidInvoice
 from portal.services.money.commands import RecordPayment, RefundPayment
 from portal.web.commands import confirm, submit_action, submit_form
 from portal.web.forms import ActionForm, amount_from, text
 from portal.web.htmx import render_page
-from portal.web.queries import invoice_filters, page_request
+from portal.web.queries import identifier, invoice_filters, page_request
 
 
 def _invoice_or_404(invoice_id: int) -> InvoiceDetail:
@@ -37,7 +37,7 @@ def invoices():
     listing = data_access.invoices(page_request(request.args), filters)
     return render_page(
         "dashboard/invoices.html", "dashboard/_invoices_table.html", invoices=listing, filters=filters,
-        statuses=INVOICE_STATUSES,
+        statuses=INVOICE_LIST_FILTERS,
     )  # fmt: skip
 
 
@@ -50,10 +50,8 @@ def invoice_new():
         if agent is None:
             raise errors.NotFound("There is no agent with that slug.", "agent")
         return CreateInvoice(
-            idempotency_key=form.key, agent_id=agent.id, customer_name=text(form.customer_name),
-            amount_minor=amount_from(form, "amount", agent.currency), currency=agent.currency,
-            due_date=form.due_date.data, customer_email=text(form.customer_email),
-            description=form.description.data or "", confirm_repeat=form.confirm_repeat.data,
+            idempotency_key=form.key, agent_id=agent.id, **_draft_terms(form, agent.currency),
+            confirm_repeat=form.confirm_repeat.data,
         )  # fmt: skip
 
     def done(result) -> str:
@@ -62,6 +60,49 @@ def invoice_new():
         return _invoice_page(result.invoice_id)
 
     return submit_form(form, command, done, "dashboard/invoice_form.html")
+
+
+def _draft_terms(form: DraftForm, currency: str) -> dict:
+    """What the draft form says, the amount read in ``currency`` (the agent's); no currency typed is that one."""
+    return {
+        "customer_name": text(form.customer_name), "customer_email": text(form.customer_email),
+        "description": form.description.data or "", "amount_minor": amount_from(form, "amount", currency),
+        "currency": text(form.currency).strip().upper() or currency, "due_date": form.due_date.data,
+    }  # fmt: skip
+
+
+def _as_typed(detail: InvoiceDetail) -> dict:
+    """The draft as its edit form shows it."""
+    invoice = detail.invoice
+    return {
+        "customer_name": invoice.customer_name, "customer_email": detail.customer_email or "",
+        "description": detail.description, "amount": format_amount(invoice.amount_minor, invoice.currency),
+        "currency": invoice.currency, "due_date": invoice.due_date, "version": str(detail.version),
+    }  # fmt: skip
+
+
+@bp.route("/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
+def invoice_edit(invoice_id: int):
+    detail = _invoice_or_404(invoice_id)
+    invoice = detail.invoice
+    if request.method == "GET":
+        InvoiceStatus(invoice.status).check_editable(invoice.number)
+    form = DraftEditForm(data=_as_typed(detail)) if request.method == "GET" else DraftEditForm()
+
+    def done(result) -> str:
+        confirm(
+            result, f"Draft invoice {result.number} was saved.", f"These changes to {result.number} were saved already."
+        )
+        return _invoice_page(invoice_id)
+
+    return submit_form(
+        form,
+        lambda: EditDraftInvoice(
+            idempotency_key=form.key, invoice_id=invoice_id, **_draft_terms(form, invoice.currency),
+            seen_version=identifier(form.version.data),
+        ),
+        done, "dashboard/invoice_form.html", detail=detail,
+    )  # fmt: skip
 
 
 @bp.route("/invoices/<int:invoice_id>")

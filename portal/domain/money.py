@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,12 +26,21 @@ _PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 # Thousands grouped in threes, by commas or by spaces (one kind per amount), then an optional decimal point.
 _GROUPED = re.compile(r"[0-9]{1,3}(?:(?P<sep>[, \u00a0\u202f])[0-9]{3})(?:(?P=sep)[0-9]{3})*(?:\.[0-9]+)?")
 _SPACES = str.maketrans({" ": None, "\u00a0": None, "\u202f": None})
+# A currency code written before or after the number: "EUR 12", "12.50 usd".
+_CODE_WITH_NUMBER = re.compile(r"[A-Za-z]{3}\s*[0-9].*|.*[0-9.]\s*[A-Za-z]{3}")
 MAX_WHOLE_DIGITS = 15
 DECIMAL_COMMA_HINT = "Use a dot for decimals, such as 12.50."
+NEGATIVE_HINT = "Amounts can't be negative."
+DIGITS_HINT = "Enter an amount in digits, such as 1250.00."
+CURRENCY_SIGN_HINT = "Leave out the currency: enter the number alone, such as 1250.00."
 
 
 class InvalidAmount(ValueError):
     """Text that is not an amount of money in the given currency."""
+
+
+class AmountTooLarge(InvalidAmount):
+    """More digits than any amount has: the form says what the largest accepted amount is."""
 
 
 def is_known_currency(code: str) -> bool:
@@ -121,6 +131,7 @@ def parse_amount(text: str, currency: str) -> int:
     separator is a dot. ``12,5`` could be twelve and a half or a mistyped 125, so it is refused rather
     than guessed, and so is a grouped amount with no dot in a currency with three decimals (``1,234`` KWD
     is 1234 in one country and 1.234 in another). More decimals than the currency has is refused too.
+    Each refusal says what to change: the minus sign, the currency sign, the comma, or letters.
     """
     stripped = (text or "").strip()
     exponent = minor_unit_exponent(currency)
@@ -130,17 +141,26 @@ def parse_amount(text: str, currency: str) -> int:
         if exponent == 3 and "," in stripped and "." not in stripped:
             raise InvalidAmount(f"In {currency} a comma here could mean thousands or decimals: {DECIMAL_COMMA_HINT}")
         digits = stripped.replace(",", "").translate(_SPACES)
-    elif "," in stripped:
-        raise InvalidAmount(DECIMAL_COMMA_HINT)
     else:
-        raise InvalidAmount("Enter an amount such as 1250.00, with no currency sign.")
+        raise InvalidAmount(_why_not_an_amount(stripped))
     whole, _, fraction = digits.partition(".")
     if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS:
-        raise InvalidAmount("That amount is too large.")
+        raise AmountTooLarge("That amount is too large.")
     if len(fraction) > exponent:
         places = f"{exponent} decimal place{'s' if exponent != 1 else ''}" if exponent else "no decimals"
         raise InvalidAmount(f"{currency} amounts have {places}.")
     return int(whole) * 10**exponent + int(fraction.ljust(exponent, "0") or 0)
+
+
+def _why_not_an_amount(text: str) -> str:
+    """What is wrong with text that is not a plain or grouped amount, in the words a person can act on."""
+    if text.startswith(("-", "\u2212")):
+        return NEGATIVE_HINT
+    if any(unicodedata.category(ch) == "Sc" for ch in text) or _CODE_WITH_NUMBER.fullmatch(text):
+        return CURRENCY_SIGN_HINT
+    if "," in text:
+        return DECIMAL_COMMA_HINT
+    return DIGITS_HINT
 
 
 def require_currency(given: str, expected: str, what: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.domain import errors
-from portal.domain.money import format_money, require_currency
+from portal.domain.money import format_money, is_known_currency, require_currency
 from portal.models.base import (
     Base,
     Money,
@@ -34,8 +35,20 @@ class InvoiceStatus(StrEnum):
         return self is InvoiceStatus.DRAFT
 
     @property
+    def editable(self) -> bool:
+        """Only a draft is edited: once issued, the customer has it as it was sent."""
+        return self is InvoiceStatus.DRAFT
+
+    def check_editable(self, number: str) -> None:
+        """Refuse to edit invoice ``number`` unless it is a draft."""
+        if not self.editable:
+            raise errors.InvoiceStateConflict(
+                f"Invoice {number} is {self.label}: only drafts can be edited, an issued invoice stays as sent."
+            )
+
+    @property
     def payable(self) -> bool:
-        """Only an issued invoice, or one paid in part, takes payments."""
+        """Only an issued invoice, or one paid in part, takes payments (and so can fall overdue)."""
         return self in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 
     @property
@@ -63,6 +76,27 @@ class InvoiceStatus(StrEnum):
 def still_due_minor(status: str, amount_minor: int, paid_minor: int) -> int:
     """What the customer still owes: nothing on a draft or a void invoice."""
     return amount_minor - paid_minor if InvoiceStatus(status).payable else 0
+
+
+def currency_refusal(given: str, accepted: str, subject: str) -> str:
+    """Why ``given`` is refused where only ``accepted`` is taken, saying what is: ``subject`` is "Invoice N is"."""
+    unknown = f"{given} is not a currency code. " if not is_known_currency(given) else ""
+    return f"{unknown}{subject} in {accepted} only: enter {accepted}."
+
+
+def shown_to_agents(issued_at: datetime | None) -> bool:
+    """An agent sees an invoice once it has been issued: a draft is the staff's work in progress, and a draft
+    voided before it was issued was never the agent's business either."""
+    return issued_at is not None
+
+
+def days_overdue(status: str, due_date: date, today: date) -> int:
+    """How many days an invoice still owed is past its due date; 0 when it is not overdue.
+
+    Only an invoice that takes payments is overdue: a draft was never sent, a paid one is settled, a void one is
+    owed by nobody. It is overdue from the day after its due date.
+    """
+    return max((today - due_date).days, 0) if InvoiceStatus(status).payable else 0
 
 
 class PaymentStatus(StrEnum):
@@ -94,6 +128,21 @@ class PaymentMethod(StrEnum):
 
 
 INVOICE_STATUSES = tuple(InvoiceStatus)
+PAYABLE_STATUSES = tuple(status for status in InvoiceStatus if status.payable)
+
+
+@dataclass(frozen=True)
+class InvoiceTerms:
+    """What an invoice says: who is billed, for what, how much and by when."""
+
+    customer_name: str
+    customer_email: str | None
+    description: str
+    amount_minor: int
+    currency: str
+    due_date: date
+
+
 PAYMENT_STATUSES = tuple(PaymentStatus)
 PAYMENT_METHODS = tuple(PaymentMethod)
 
@@ -124,6 +173,14 @@ class Invoice(TimestampMixin, Base):
         sa.Index("ix_invoice_status_due_date", "status", "due_date"),
         sa.Index("ix_invoice_status_id", "status", "id"),
         sa.Index("ix_invoice_agent_id_id", "agent_id", "id"),
+        # The overdue list, most overdue first: only invoices still owed, in due-date order.
+        sa.Index(
+            "ix_invoice_payable_due_date",
+            "due_date",
+            "id",
+            postgresql_where=sa.text(one_of("status", PAYABLE_STATUSES)),
+            sqlite_where=sa.text(one_of("status", PAYABLE_STATUSES)),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,6 +204,41 @@ class Invoice(TimestampMixin, Base):
     @property
     def still_due_minor(self) -> int:
         return still_due_minor(self.status, self.amount_minor, self.paid_minor)
+
+    @classmethod
+    def overdue_on(cls, today: date) -> sa.ColumnElement[bool]:
+        """SQL for ``days_overdue(…) > 0``: still owed and due before ``today``.
+
+        The statuses are written into the statement, not bound, so that PostgreSQL sees the condition of
+        ``ix_invoice_payable_due_date`` in it whatever plan it caches.
+        """
+        payable: list[sa.ColumnElement[str]] = [sa.literal_column(f"'{status.value}'") for status in PAYABLE_STATUSES]
+        return sa.and_(cls.status.in_(payable), cls.due_date < today)
+
+    @classmethod
+    def shown_to_agents(cls) -> sa.ColumnElement[bool]:
+        """SQL for ``shown_to_agents``: issued at some point."""
+        return cls.issued_at.is_not(None)
+
+    def revise(self, terms: InvoiceTerms, seen_version: int | None = None) -> None:
+        """A draft says what ``terms`` say, in its own currency; an issued invoice is never edited.
+
+        ``seen_version`` is the version the editor started from: a draft changed by someone else since is refused,
+        so their change is not silently overwritten.
+        """
+        InvoiceStatus(self.status).check_editable(self.number)
+        if seen_version is not None and seen_version != self.version:
+            raise errors.InvoiceStateConflict(
+                f"Someone else changed draft {self.number} since you opened it: reload it to see their changes."
+            )
+        if terms.currency != self.currency:
+            refusal = currency_refusal(terms.currency, self.currency, f"Invoice {self.number} is")
+            raise errors.CurrencyMismatch(refusal, "currency")
+        self.customer_name = terms.customer_name
+        self.customer_email = terms.customer_email
+        self.description = terms.description
+        self.amount_minor = terms.amount_minor
+        self.due_date = terms.due_date
 
     def issue(self, now: datetime) -> None:
         """Send a draft to the customer: from now on it is owed and can be paid."""

@@ -89,7 +89,7 @@ class SessionUnitOfWork:
         self.wallets = WalletRepository(self.session)
         self.payouts = PayoutRepository(self.session)
         self.summaries = SummaryRepository(self.session)
-        self.notifications = NotificationRepository(self.session)
+        self.notifications = NotificationRepository(self.session, clock=lambda: self.now)
         self.settings = SettingsRepository(self.session)
         self.idempotency = IdempotencyRepository(self.session)
         self.users = UserRepository(self.session)

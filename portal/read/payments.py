@@ -1,4 +1,4 @@
-"""An agent's payments as the portal and the dashboard list them, with their invoice numbers."""
+"""An agent's payments as the portal and the dashboard list them, with their invoice numbers and commissions."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Invoice, Payment
+from portal.read.commission_shares import CommissionOnPayment, with_commission_on_payment
 from portal.read.pages import Key, Page, PageRequest, paginate
 
 
 @dataclass(frozen=True)
-class PaymentRow:
-    """A payment and the invoice it was made on."""
+class PaymentRow(CommissionOnPayment):
+    """A payment, the invoice it was made on, and the agent's commission on it net of clawbacks."""
 
     id: int
     invoice_id: int
@@ -36,17 +37,20 @@ class PaymentReadRepository:
 
     def _for_agent(self, agent_id: int):
         return (
-            sa.select(
+            with_commission_on_payment(
+                sa.select(
+                    Payment.id,
+                    Payment.invoice_id,
+                    Invoice.number.label("invoice_number"),
+                    Payment.amount_minor,
+                    Payment.refunded_minor,
+                    Payment.currency,
+                    Payment.method,
+                    Payment.instrument_last4,
+                    Payment.status,
+                    Payment.received_at,
+                ),
                 Payment.id,
-                Payment.invoice_id,
-                Invoice.number.label("invoice_number"),
-                Payment.amount_minor,
-                Payment.refunded_minor,
-                Payment.currency,
-                Payment.method,
-                Payment.instrument_last4,
-                Payment.status,
-                Payment.received_at,
             )
             .join(Invoice, Invoice.id == Payment.invoice_id)
             .where(Payment.agent_id == agent_id)

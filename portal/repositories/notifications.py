@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -50,8 +51,10 @@ _QUEUE_FOR_STAFF = _queue_emails(User.role.in_(STAFF_RECIPIENT_ROLES))
 class NotificationRepository:
     """Stores notifications with their text masked; never commits."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, clock: Callable[[], datetime] = utcnow) -> None:
         self.session = session
+        #: The moment a notification is dated at when it carries none: its unit of work's, the event's own.
+        self.clock = clock
 
     def add(self, notification: Notification) -> int:
         """Store the notification, masked, and queue its e-mails; returns its id.
@@ -60,7 +63,7 @@ class NotificationRepository:
         never read back by them. Agent notifications go to the agent's active
         users, staff ones to active admins and finance users.
         """
-        now = notification.created_at or utcnow()
+        now = notification.created_at or self.clock()
         connection = self.session.connection()
         notification_id = connection.execute(
             _INSERT_NOTIFICATION,

@@ -27,6 +27,7 @@ def command_handlers(key_provider: KeyProvider) -> Mapping[type[Command], Handle
     return {
         **MONEY_HANDLERS,
         invoicing.CreateInvoice: invoicing.create_invoice,
+        invoicing.EditDraftInvoice: invoicing.edit_invoice,
         invoicing.IssueInvoice: invoicing.issue_invoice,
         invoicing.VoidInvoice: invoicing.void_invoice,
         agents.CreateAgent: agents.create_agent,

@@ -1,7 +1,8 @@
-"""Invoices: drafted, issued to the customer, or voided; each step one command."""
+"""Invoices: drafted, edited while a draft, issued to the customer, or voided; each step one command."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,17 +16,18 @@ from portal.commands.base import (
     require_reason,
 )
 from portal.domain import errors
-from portal.domain.money import format_money, is_known_currency
+from portal.domain.money import format_money
 from portal.domain.text import one_line, within
 from portal.models import Invoice
 from portal.models.base import column_length
-from portal.models.billing import InvoiceStatus
+from portal.models.billing import InvoiceStatus, InvoiceTerms, currency_refusal
 from portal.persistence.protocols import UnitOfWork
 from portal.services.money.repeats import check_not_a_repeat, since
 
 # Due dates far outside any business (a typo for 2027, or 9999-12-31) are refused, not stored.
 EARLIEST_DUE_DATE = date(2000, 1, 1)
 LATEST_DUE_DATE = date(2199, 12, 31)
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True)
@@ -36,33 +38,28 @@ class InvoiceChanged(CommandResult):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CreateInvoice(Command[InvoiceChanged]):
-    """A draft invoice for one of the agent's customers."""
+class DraftCommand(Command[InvoiceChanged]):
+    """What a draft says (customer, description, amount, currency, due date), checked alike when drafted or edited."""
 
-    name = "create_invoice"
     result_type = InvoiceChanged
 
-    agent_id: int
     customer_name: str
     amount_minor: int
     currency: str
     due_date: date
     customer_email: str | None = None
     description: str = ""
-    #: The person confirmed that this repeats a draft for the same customer and amount minutes ago on purpose.
-    confirm_repeat: bool = field(default=False, metadata=PERMISSION)
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require_id(self.agent_id, "agent")
         limit = column_length(Invoice.customer_name)
         customer = masked_within(
             one_line(self.customer_name, limit, "The customer's name", "customer_name"),
             limit, "The customer's name", "customer_name",
         )  # fmt: skip
         require_positive_amount(self.amount_minor)
-        if not isinstance(self.currency, str) or not is_known_currency(self.currency):
-            raise errors.CurrencyMismatch(f"{self.currency} is not an ISO-4217 currency code.")
+        if not isinstance(self.currency, str) or not _CURRENCY_CODE.fullmatch(self.currency):
+            raise errors.InputNotValid("Enter the currency as its three-letter code, such as EUR.", "currency")
         if not isinstance(self.due_date, date) or not EARLIEST_DUE_DATE <= self.due_date <= LATEST_DUE_DATE:
             raise errors.InputNotValid(
                 f"Choose a due date between {EARLIEST_DUE_DATE.year} and {LATEST_DUE_DATE.year}.", "due_date"
@@ -76,6 +73,43 @@ class CreateInvoice(Command[InvoiceChanged]):
         self._set("customer_name", customer)
         self._set("customer_email", email)
         self._set("description", description)
+
+    @property
+    def terms(self) -> InvoiceTerms:
+        return InvoiceTerms(
+            customer_name=self.customer_name, customer_email=self.customer_email, description=self.description,
+            amount_minor=self.amount_minor, currency=self.currency, due_date=self.due_date,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateInvoice(DraftCommand):
+    """A draft invoice for one of the agent's customers."""
+
+    name = "create_invoice"
+
+    agent_id: int
+    #: The person confirmed that this repeats a draft for the same customer and amount minutes ago on purpose.
+    confirm_repeat: bool = field(default=False, metadata=PERMISSION)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_id(self.agent_id, "agent")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditDraftInvoice(DraftCommand):
+    """A draft says something else before it is issued; an issued invoice is never edited."""
+
+    name = "edit_invoice"
+
+    invoice_id: int
+    #: The draft's ``version`` when the person opened it: a change made by someone else since is refused, not lost.
+    seen_version: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_id(self.invoice_id, "invoice")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,7 +145,8 @@ class VoidInvoice(Command[InvoiceChanged]):
 def create_invoice(uow: UnitOfWork, command: CreateInvoice) -> InvoiceChanged:
     agent = uow.agents.require(command.agent_id)
     if command.currency != agent.currency:
-        raise errors.CurrencyMismatch(f"{agent.name} invoices in {agent.currency}.")
+        refusal = currency_refusal(command.currency, agent.currency, f"Invoices for {agent.name} are")
+        raise errors.CurrencyMismatch(refusal, "currency")
     if not command.confirm_repeat:
         check_not_a_repeat(
             uow.invoices.last_alike(agent.id, command.customer_name, command.amount_minor, since(uow.now)), uow.now,
@@ -125,6 +160,13 @@ def create_invoice(uow: UnitOfWork, command: CreateInvoice) -> InvoiceChanged:
             paid_minor=0, currency=command.currency, due_date=command.due_date, status=InvoiceStatus.DRAFT,
         )
     )  # fmt: skip
+    uow.flush()
+    return _changed(invoice)
+
+
+def edit_invoice(uow: UnitOfWork, command: EditDraftInvoice) -> InvoiceChanged:
+    invoice = uow.invoices.require(command.invoice_id)
+    invoice.revise(command.terms, command.seen_version)
     uow.flush()
     return _changed(invoice)
 

@@ -9,12 +9,13 @@ from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, SelectField
 from wtforms.validators import DataRequired, Email, Length, Regexp
 
-from portal.commands.base import new_idempotency_key
+from portal.commands.base import MAX_AMOUNT_MINOR, new_idempotency_key
 from portal.domain import errors
-from portal.domain.money import InvalidAmount, parse_amount
+from portal.domain.money import AmountTooLarge, InvalidAmount, parse_amount
 from portal.domain.phones import to_e164
 from portal.models.base import column_length
 from portal.security.passwords import MIN_PASSWORD_LENGTH
+from portal.web.formatting import format_money
 
 
 def fits(column: Any) -> Length:
@@ -28,6 +29,8 @@ EMAIL_RULE = Email("Enter an e-mail address such as name@example.com.")
 #: An amount as typed: "100,000,000,000.00" and a sign fit; anything longer is not an amount.
 MAX_AMOUNT_TEXT = 32
 MAX_PASSWORD_LENGTH = 1024
+ZERO_HINT = "Enter an amount greater than zero."
+SIGNED_ZERO_HINT = "Enter an amount other than zero: negative to debit, such as -12.50."
 PASSWORD_RULE = Length(
     min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
     message=f"At least {MIN_PASSWORD_LENGTH} characters, at most {MAX_PASSWORD_LENGTH}.",
@@ -68,14 +71,26 @@ class ActionForm(IdempotentForm):
 
 
 def amount_from(form: FlaskForm, field: str, currency: str, signed: bool = False) -> int:
-    """The field's amount in minor units; a refusal names the field."""
+    """The field's amount in minor units, from above zero to the largest the portal accepts (negative too when
+    ``signed``); a refusal names the field and says what to change."""
     text = (form[field].data or "").strip()
-    negative = signed and text.startswith("-")
+    negative = signed and text.startswith(("-", "\u2212"))
     try:
-        amount = parse_amount(text.removeprefix("-") if negative else text, currency)
+        amount = parse_amount(text[1:] if negative else text, currency)
+    except AmountTooLarge:
+        raise errors.AmountNotValid(largest_amount_refusal(currency), field) from None
     except InvalidAmount as error:
         raise errors.AmountNotValid(str(error), field) from None
+    if amount == 0:
+        raise errors.AmountNotValid(SIGNED_ZERO_HINT if signed else ZERO_HINT, field)
+    if amount > MAX_AMOUNT_MINOR:
+        raise errors.AmountNotValid(largest_amount_refusal(currency), field)
     return -amount if negative else amount
+
+
+def largest_amount_refusal(currency: str) -> str:
+    """The refusal of an amount above ``MAX_AMOUNT_MINOR``, saying what that is in ``currency``."""
+    return f"That is more than the largest amount the portal accepts ({format_money(MAX_AMOUNT_MINOR, currency)})."
 
 
 def phone_from(form: FlaskForm, field: str) -> str | None:

@@ -18,10 +18,9 @@ from typing import TypeVar, overload
 
 from portal.models.agent import AGENT_STATUSES
 from portal.models.base import MAX_ROW_ID
-from portal.models.billing import INVOICE_STATUSES
 from portal.read.agents import AGENT_SORTS, AgentFilters
 from portal.read.audit import AuditFilters
-from portal.read.invoices import InvoiceFilters
+from portal.read.invoices import INVOICE_LIST_FILTERS, InvoiceFilters
 from portal.read.overview import MAX_RANGE_DAYS, DateRange
 from portal.read.pages import MAX_CURSOR_LENGTH, MAX_PAGE_NUMBER, MAX_PER_PAGE, Cursor, CursorNotValid, PageRequest
 
@@ -135,9 +134,9 @@ def agent_filters(args: Args) -> AgentFilters:
 
 
 def invoice_filters(args: Args) -> InvoiceFilters:
-    """``status``, ``agent`` (an id) and ``q`` of an invoice list."""
+    """``status`` (or ``overdue``), ``agent`` (an id) and ``q`` of an invoice list."""
     return InvoiceFilters(
-        status=choice(args, "status", INVOICE_STATUSES, ""),
+        status=choice(args, "status", INVOICE_LIST_FILTERS, ""),
         agent_id=identifier(args.get("agent")),
         search=text(args, "q", MAX_SEARCH),
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from portal.dashboard.agent_tabs import AGENT_TABS
+from portal.models import Invoice
 from portal.seed.scale import load_scale_data
 from tests.functional.dashboard_support import load_demo, log_in_as
 from tests.support.queries import count_queries
@@ -15,7 +18,9 @@ PAGES = (
     # every tab of the agent page, from the one table of tabs: a new tab is budgeted without editing this list
     *(f"/dashboard/agents/{{agent_id}}?tab={tab.name}" for tab in AGENT_TABS),
     "/dashboard/invoices",
+    "/dashboard/invoices?status=overdue",
     "/dashboard/invoices/{invoice_id}",
+    "/dashboard/invoices/{draft_id}/edit",
     "/dashboard/commissions",
     "/dashboard/commissions?status=credited",
     "/dashboard/payouts",
@@ -39,6 +44,7 @@ def test_every_page_costs_the_same_queries_with_10_and_1000_agents(app, client, 
     # The flag table is read once per FLAG_SNAPSHOT_TTL per process, not per page: kept out of the count.
     monkeypatch.setitem(app.config, "FLAG_SNAPSHOT_TTL", 3600)
     ids = load_demo(app, db_session)
+    ids["draft_id"] = db_session.scalar(sa.select(sa.func.min(Invoice.id)).where(Invoice.status == "draft"))
     with app.app_context():
         load_scale_data(db_session, 10)
     log_in_as(client, "admin")

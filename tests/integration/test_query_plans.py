@@ -75,7 +75,8 @@ def staff_pages(ids: dict) -> list[str]:
           ("invoices", "payments", "ledger", "payouts", "commissions", "notifications", "audit")],
         f"/dashboard/agents/{ids['agent']}",
         "/dashboard/invoices", f"/dashboard/invoices?cursor={Cursor('next', (ids['invoice'] - 50,), 51).encode()}",
-        *[f"/dashboard/invoices?status={s}" for s in ("draft", "issued", "partially_paid", "paid", "void")],
+        *[f"/dashboard/invoices?status={s}" for s in ("draft", "issued", "partially_paid", "paid", "void", "overdue")],
+        f"/dashboard/invoices?status=overdue&agent={ids['agent']}",
         f"/dashboard/invoices?agent={ids['agent']}", "/dashboard/invoices?q=S000",
         *[f"/dashboard/commissions?status={s}" for s in ("pending", "approved", "credited", "all")],
         *[f"/dashboard/payouts?status={s}" for s in ("requested", "approved", "paid", "all")],
@@ -86,8 +87,8 @@ def staff_pages(ids: dict) -> list[str]:
     ]  # fmt: skip
 
 
-PORTAL_PAGES = ["/", "/invoices", "/payments", "/wallet", "/wallet?kind=adjustment", "/payouts", "/notifications",
-                "/notifications/badge", "/profile"]  # fmt: skip
+PORTAL_PAGES = ["/", "/invoices", "/invoices?status=overdue", "/payments", "/wallet", "/wallet?kind=adjustment",
+                "/payouts", "/notifications", "/notifications/badge", "/profile"]  # fmt: skip
 
 
 #: A search for text anywhere in a name or number (``LIKE '%…%'``) has no b-tree to use: the agent search reads

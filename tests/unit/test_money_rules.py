@@ -6,6 +6,9 @@ import babel.numbers
 import pytest
 
 from portal.domain.money import (
+    CURRENCY_SIGN_HINT,
+    DIGITS_HINT,
+    NEGATIVE_HINT,
     InvalidAmount,
     Money,
     apply_rate_half_up,
@@ -160,19 +163,23 @@ def test_amounts_grouped_by_spaces_or_padded_with_zeros_are_read_exactly(text, c
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["", "   ", "€5", "abc", ".5", "5.", f"1 234{NBSP}567", "1  234", "1\t234", "-1.00"],
+    ("text", "message"),
+    [
+        *((text, DIGITS_HINT) for text in ("", "   ", "abc", ".5", "5.", f"1 234{NBSP}567", "1  234", "1\t234")),
+        ("€5", CURRENCY_SIGN_HINT),
+        ("-1.00", NEGATIVE_HINT),
+    ],
 )
-def test_text_that_is_no_amount_is_refused_with_an_example_of_one(text):
+def test_text_that_is_no_amount_is_refused_saying_what_to_change(text, message):
     with pytest.raises(InvalidAmount) as refused:
         parse_amount(text, "EUR")
-    assert str(refused.value) == "Enter an amount such as 1250.00, with no currency sign."
+    assert str(refused.value) == message
 
 
 def test_no_text_at_all_is_refused_like_empty_text():
     with pytest.raises(InvalidAmount) as refused:
         parse_amount(None, "EUR")
-    assert str(refused.value) == "Enter an amount such as 1250.00, with no currency sign."
+    assert str(refused.value) == DIGITS_HINT
 
 
 @pytest.mark.parametrize(
