@@ -23,8 +23,11 @@ ROLES = {
     "viewer": ("viewer@demo.example", "demo-viewer-password", "/dashboard/", "/dashboard/"),
     "agent": ("agent@northwind.example", "demo-agent-password", "/portal/northwind/", "/portal/northwind/"),
 }
-# Answers that are not pages a person reads: assets, fragments for htmx, downloads.
-NOT_PAGE_ENDPOINTS = re.compile(r"\.(theme|logo|notifications_badge|metrics|healthz|static)$|export|download|_csv$")
+# Answers that are not pages a person reads: assets, fragments for htmx, downloads; and the log-in pages (a portal's
+# own is under its address), which are an anonymous visitor's and checked as such below.
+NOT_PAGE_ENDPOINTS = re.compile(
+    r"\.(theme|logo|notifications_badge|metrics|healthz|static)$|export|download|_csv$|^auth\."
+)
 
 
 def area_pages(app: Flask, prefix: str) -> set[str]:
@@ -61,7 +64,13 @@ def test_the_log_in_and_error_pages_fit_and_pass_axe(page: Page, live_server: st
         page, "/no-such-page", live_server, "/no-such-page", "anonymous", screenshots, expected_status=404
     )
 
+    branded = check_every_page(
+        page, "/portal/northwind/login", live_server, "/portal/northwind/login", "anonymous", screenshots
+    )
+
     assert report.visited == ["/login"]
     assert not report.findings, report.describe()
+    assert branded.visited == ["/portal/northwind/login"]
+    assert not branded.findings, branded.describe()
     assert missing_page.visited == ["/no-such-page"]
     assert not missing_page.findings, missing_page.describe()

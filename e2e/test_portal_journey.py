@@ -28,7 +28,7 @@ def test_an_agent_brands_its_portal_requests_a_payout_and_hears_back(
     page.screenshot(path=screenshots / "portal-home.png", full_page=True)
 
     page.get_by_role("link", name="Appearance").click()
-    page.get_by_label("Primary colour").fill("#0b6e4f")
+    page.get_by_label("Primary colour", exact=True).fill("#0b6e4f")
     page.get_by_label("Welcome text").fill('<script>alert("x")</script> Welcome to Cedar')
     preview = page.locator("#preview .preview-card__bar")
     expect(preview).to_have_css("background-color", _rgb("#0b6e4f"))

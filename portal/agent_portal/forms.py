@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo
+from wtforms.validators import DataRequired, EqualTo, Length
 
+from portal.domain.colours import FORMAT_HINT
 from portal.models.agent import PortalAppearance
+from portal.models.base import column_length
 from portal.web.forms import MAX_AMOUNT_TEXT, MAX_PASSWORD_LENGTH, PASSWORD_RULE, IdempotentForm, fits
+
+#: a colour longer than its column is refused in the words the command uses for any malformed colour
+COLOUR_LENGTH = Length(max=column_length(PortalAppearance.primary_color), message=FORMAT_HINT)
 
 
 class PayoutRequestForm(IdempotentForm):
@@ -23,8 +28,12 @@ class AppearanceForm(IdempotentForm):
         validators=[DataRequired("Enter the name your portal shows."), fits(PortalAppearance.display_name)],
     )
     welcome_text = TextAreaField("Welcome text", validators=[fits(PortalAppearance.welcome_text)])
-    primary_color = StringField("Primary colour", validators=[DataRequired(), fits(PortalAppearance.primary_color)])
-    accent_color = StringField("Accent colour", validators=[DataRequired(), fits(PortalAppearance.accent_color)])
+    primary_color = StringField(
+        "Primary colour", validators=[DataRequired("Enter the primary colour, like #1d3557."), COLOUR_LENGTH]
+    )
+    accent_color = StringField(
+        "Accent colour", validators=[DataRequired("Enter the accent colour, like #e76f51."), COLOUR_LENGTH]
+    )
     logo = FileField("Logo", description="PNG, JPEG or WebP, up to 1 MB and 2000×2000 pixels.")
 
 

@@ -5,24 +5,24 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from flask import Response, abort, current_app, g, render_template, request, url_for
+from flask import abort, current_app, g, render_template, request, url_for
 from flask_login import current_user
 
 from portal import data_access
 from portal.agent_portal.blueprint import bp
 from portal.agent_portal.forms import AppearanceForm, PasswordChangeForm, PayoutRequestForm
-from portal.domain.errors import DomainError
 from portal.domain.money import format_money
 from portal.extensions import limiter
+from portal.read.appearance import Appearance
 from portal.read.invoices import AGENT_INVOICE_FILTERS
 from portal.read.pages import PageRequest
 from portal.services.accounts import ChangePassword
-from portal.services.appearance import AppearanceDraft, RevertAppearance, SaveAppearance, check_appearance
+from portal.services.appearance import AppearanceDraft, RevertAppearance, SaveAppearance, review_appearance
 from portal.services.authentication import token_hash
 from portal.services.logos import clean_logo
 from portal.services.money.commands import CancelPayout, RequestPayout
 from portal.services.notifications import MarkNotificationsRead
-from portal.web.branding import theme_stylesheet
+from portal.web.branding import PREVIEW_ONLY, logo_response, stylesheet_response, theme_stylesheet
 from portal.web.charts import Measure, bar_chart
 from portal.web.commands import confirm, submit_action, submit_form
 from portal.web.forms import ActionForm, amount_from, text
@@ -50,16 +50,14 @@ def home():
 
 @bp.route("/theme.css")
 def theme():
-    """The portal's colours as CSS custom properties; ``?primary=&accent=`` previews unsaved ones."""
+    """The portal's saved colours as CSS custom properties; with ``?primary=&accent=``, unsaved ones for the
+    appearance preview, applying inside the preview only and never to the page around it."""
     current = data_access.appearance_for(g.agent)
-    if "primary" in request.args or "accent" in request.args:
-        current = current.with_colours(
-            request.args.get("primary", current.primary_color), request.args.get("accent", current.accent_color)
-        )
-    response = Response(theme_stylesheet(current), mimetype="text/css")
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.add_etag()
-    return response.make_conditional(request)
+    args = request.args
+    if "primary" not in args and "accent" not in args:
+        return stylesheet_response(theme_stylesheet(current))
+    shown = current.with_colours(args.get("primary", current.primary_color), args.get("accent", current.accent_color))
+    return stylesheet_response(theme_stylesheet(shown, PREVIEW_ONLY))
 
 
 @bp.route("/logo/<int:logo_id>")
@@ -67,11 +65,7 @@ def logo(logo_id: int):
     found = data_access.logo(g.agent, logo_id)
     if found is None:
         abort(404)
-    response = Response(found.data, mimetype=found.media_type)
-    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
-    response.headers["Content-Disposition"] = "inline"
-    response.set_etag(found.sha256)
-    return response.make_conditional(request)
+    return logo_response(found)
 
 
 @bp.route("/invoices")
@@ -172,57 +166,52 @@ def notifications_read():
     )
 
 
-def _colour_warnings(primary: str | None, accent: str | None) -> tuple[str, ...]:
-    try:
-        return check_appearance(AppearanceDraft("x", "", primary or "", accent or "")).warnings
-    except DomainError:
-        return ()
+def _saved_values(current: Appearance) -> dict[str, str]:
+    return {"display_name": current.display_name, "welcome_text": current.welcome_text,
+            "primary_color": current.primary_color, "accent_color": current.accent_color}  # fmt: skip
+
+
+def _draft(form: AppearanceForm) -> AppearanceDraft:
+    return AppearanceDraft(text(form.display_name), text(form.welcome_text), text(form.primary_color),
+                           text(form.accent_color))  # fmt: skip
+
+
+def _appearance_context(form: AppearanceForm) -> dict:
+    """What the appearance page shows beside its form: the preview of the values in it, and the saved versions."""
+    return {"review": review_appearance(_draft(form)), "history": data_access.appearance_history(g.agent)}
 
 
 @bp.route("/appearance", methods=["GET", "POST"])
 def appearance():
     agent = g.agent
-    current = data_access.appearance_for(agent)
     if request.method == "GET":
-        form = AppearanceForm(
-            data={"display_name": current.display_name, "welcome_text": current.welcome_text,
-                  "primary_color": current.primary_color, "accent_color": current.accent_color}
-        )  # fmt: skip
+        form = AppearanceForm(data=_saved_values(data_access.appearance_for(agent)))
     else:
         form = AppearanceForm()
 
     def command() -> SaveAppearance:
         upload = form.logo.data
         logo = clean_logo(upload.read()) if upload and upload.filename else None
-        draft = AppearanceDraft(text(form.display_name), form.welcome_text.data or "", text(form.primary_color),
-                                text(form.accent_color))  # fmt: skip
-        return SaveAppearance(idempotency_key=form.key, agent_id=agent.id, draft=draft, logo=logo)
+        return SaveAppearance(idempotency_key=form.key, agent_id=agent.id, draft=_draft(form), logo=logo)
 
     def done(result) -> str:
         confirm(result, f"Your portal's appearance was saved (version {result.version}).",
                 f"This appearance was already saved as version {result.version}.")  # fmt: skip
         return url_for("agent_portal.appearance")
 
-    return submit_form(
-        form, command, done, "portal/appearance.html", current=current,
-        history=data_access.appearance_history(agent),
-        warnings=_colour_warnings(text(form.primary_color), text(form.accent_color)),
-    )  # fmt: skip
+    return submit_form(form, command, done, "portal/appearance.html", **_appearance_context(form))
 
 
-@bp.route("/appearance/preview")
+@bp.route("/appearance/preview", methods=["POST"])
 def appearance_preview():
-    """What the portal would look like with the colours being typed: a stylesheet link and a sample."""
-    args = request.args
-    try:
-        checked = check_appearance(
-            AppearanceDraft(args.get("display_name", "") or "Your portal", args.get("welcome_text", ""),
-                            args.get("primary_color", ""), args.get("accent_color", ""))
-        )  # fmt: skip
-    except DomainError as error:
-        return render_template("portal/_preview.html", error=error.message, checked=None)
-    template = "portal/_preview.html" if wants_fragment() else "portal/preview.html"
-    return render_template(template, error=None, checked=checked)
+    """The portal with the values being typed, saving nothing: the preview alone for htmx, else the form beside it.
+
+    A POST (with the form's CSRF token), so the values and the token never end up in an address or a log line.
+    """
+    form = AppearanceForm()
+    if wants_fragment():
+        return render_template("portal/_preview.html", review=review_appearance(_draft(form)), live=True)
+    return render_template("portal/appearance.html", form=form, **_appearance_context(form))
 
 
 @bp.route("/appearance/<int:version>/revert", methods=["POST"])

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Response, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth.blueprint import bp
+from portal.auth.branding import login_branding
 from portal.auth.forms import LoginForm
-from portal.auth.sessions import home_for
+from portal.auth.sessions import home_for, login_page_for
 from portal.extensions import db, limiter
 from portal.services.authentication import LoginContext, LoginRefused, log_in, log_out
 from portal.web.commands import units
@@ -43,12 +46,18 @@ def _refused(response: Response) -> bool:
     return response.status_code == 401
 
 
+def _login_page(form: LoginForm) -> str:
+    """The log-in page: in the agent's branding at ``/portal/<slug>/login`` when that portal is open, else plain."""
+    branding = login_branding((request.view_args or {}).get("slug"))
+    return render_template("auth/login.html", form=form, brand=branding)
+
+
 def login_refused_for_now(limit: RequestLimit) -> Response:
     """The log-in form again, kept filled in, saying how long to wait (429 with Retry-After)."""
     wait = seconds_to_wait(limit)
     form = LoginForm()
     form.form_errors.append(f"Too many log-in attempts. Wait {wait} seconds, then try again.")
-    return with_retry_after(make_response(render_template("auth/login.html", form=form), 429), wait)
+    return with_retry_after(make_response(_login_page(form), 429), wait)
 
 
 @bp.route("/")
@@ -58,7 +67,17 @@ def index():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers and crawlers that ask for ``/favicon.ico`` without reading the page's icon link get the icon too."""
+    response = Response((Path(current_app.static_folder or "") / "favicon.svg").read_bytes(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+# One view, so the branded log-in shares every limit (the limiter keys limits by the view) with /login.
 @bp.route("/login", methods=["GET", "POST"])
+@bp.route("/portal/<slug>/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], on_breach=login_refused_for_now)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
@@ -71,14 +90,14 @@ def index():
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE"], methods=["POST"], key_func=_account_from_anywhere,
     deduct_when=_refused, on_breach=login_refused_for_now,
 )  # fmt: skip
-def login():
+def login(slug: str | None = None):
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
         try:
-            user = log_in(db.session, form.email.data, form.password.data, _context())
+            user = log_in(db.session(), form.email.data or "", form.password.data or "", _context())
         except LoginRefused as refusal:
             form.form_errors.append(str(refusal))
             status = 401
@@ -88,14 +107,15 @@ def login():
             return redirect(safe_next(request.args.get("next")) or home_for(user), code=303)
     elif request.method == "POST":
         status = 422
-    return render_template("auth/login.html", form=form), status
+    return _login_page(form), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    page = login_page_for(current_user) if current_user.is_authenticated else url_for("auth.login")
     if current_user.is_authenticated and current_user.session_token:
         log_out(units(), current_user.session_token)
     logout_user()
     session.clear()
     flash("You have been logged out.", "info")
-    return redirect(url_for("auth.login"), code=303)
+    return redirect(page, code=303)

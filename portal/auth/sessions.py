@@ -35,14 +35,26 @@ def load_user(token: str) -> User | None:
 def log_in_again() -> ResponseReturnValue:
     """Flask-Login's answer to an anonymous visitor: the log-in page, saying why when the session expired."""
     flash(EXPIRED if g.get("session_expired") else "Please log in to continue.", "info")
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    # Under /portal/<slug>/ the log-in page of that portal, which is plain for a slug that is not an open portal:
+    # every slug is sent the same way, so the redirect tells nobody which agents exist.
+    return redirect(url_for("auth.login", slug=g.get("portal_slug"), next=request.full_path.rstrip("?")))
+
+
+def _agent_of(user: User) -> Agent | None:
+    return None if user.is_staff else db.session.get(Agent, user.agent_id)
+
+
+def login_page_for(user: User) -> str:
+    """Where a user logs in again: an agent's users on their portal's branded page, staff on the plain one."""
+    agent = _agent_of(user)
+    return url_for("auth.login", slug=agent.slug if agent else None)
 
 
 def home_for(user: User) -> str:
     """Where a user lands after logging in."""
     if user.is_staff:
         return url_for("dashboard.overview")
-    agent = db.session.get(Agent, user.agent_id)
+    agent = _agent_of(user)
     if agent is None:
         return url_for("auth.login")
     return url_for("agent_portal.home", slug=agent.slug)

@@ -1,11 +1,17 @@
-"""Saving an agent's portal branding: every save is a new version; reverting copies an old one."""
+"""Saving an agent's portal branding: every save is a new version; reverting copies an old one.
+
+A draft is reviewed the same way wherever it comes from (the save, the live preview,
+an old version brought back): every field it refuses is named with a message to show
+next to that field, and a primary colour that links cannot be read in is refused,
+with a colour of the same hue that can. A faint accent is only advised against.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from portal.commands.base import Command, CommandResult, require_id
-from portal.domain.colours import InvalidColour, contrast_ratio, parse_hex_colour
+from portal.domain.colours import ACCENT_MARKS, FORMAT_HINT, LINK_TEXT, InvalidColour, parse_hex_colour
 from portal.domain.errors import InputNotValid, NotFound
 from portal.domain.text import within
 from portal.models import PortalAppearance, PortalLogo
@@ -13,9 +19,6 @@ from portal.models.base import column_length
 from portal.persistence.protocols import UnitOfWork
 from portal.services.logos import CleanLogo
 
-WHITE = "#ffffff"
-TEXT_CONTRAST_AA = 4.5
-GRAPHICS_CONTRAST_AA = 3.0
 MAX_DISPLAY_NAME = column_length(PortalAppearance.display_name)
 MAX_WELCOME = column_length(PortalAppearance.welcome_text)
 
@@ -30,11 +33,26 @@ class AppearanceDraft:
 
 @dataclass(frozen=True)
 class CheckedAppearance:
+    """A draft that may be saved, normalised."""
+
     display_name: str
     welcome_text: str
     primary_color: str
     accent_color: str
-    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AppearanceReview:
+    """A draft judged, saving nothing: the values to save, or every refusal (each names its field); advice too."""
+
+    checked: CheckedAppearance | None
+    refusals: tuple[InputNotValid, ...]
+    #: field → advice that does not stop the save
+    warnings: dict[str, str]
+
+    def refusal_for(self, field: str) -> str | None:
+        """The message to show next to ``field``, or None."""
+        return next((refusal.message for refusal in self.refusals if refusal.field == field), None)
 
 
 def _plain_text(value: str, limit: int, label: str, field: str, *, single_line: bool) -> str:
@@ -49,31 +67,50 @@ def _colour(value: str, field: str) -> str:
     try:
         return parse_hex_colour(value)
     except InvalidColour as error:
-        raise InputNotValid("Colours must look like #1d3557 (a # and six hexadecimal digits).", field) from error
+        raise InputNotValid(FORMAT_HINT, field) from error
+
+
+def _link_colour(value: str) -> str:
+    colour = _colour(value, "primary_color")
+    shortfall = LINK_TEXT.shortfall(colour)
+    if shortfall is not None:
+        raise InputNotValid(shortfall.message, "primary_color")
+    return colour
+
+
+def review_appearance(draft: AppearanceDraft) -> AppearanceReview:
+    """Every field of ``draft`` checked, so a form can show each refusal next to its field at once."""
+    refusals: list[InputNotValid] = []
+    checks = {
+        "display_name": lambda: _plain_text(
+            draft.display_name, MAX_DISPLAY_NAME, "Display name", "display_name", single_line=True
+        ),
+        "welcome_text": lambda: _plain_text(
+            draft.welcome_text, MAX_WELCOME, "Welcome text", "welcome_text", single_line=False
+        ),
+        "primary_color": lambda: _link_colour(draft.primary_color),
+        "accent_color": lambda: _colour(draft.accent_color, "accent_color"),
+    }
+    values: dict[str, str] = {}
+    for field, check in checks.items():
+        try:
+            values[field] = check()
+        except InputNotValid as refusal:
+            refusals.append(refusal)
+    warnings = {}
+    faint = ACCENT_MARKS.shortfall(values["accent_color"]) if "accent_color" in values else None
+    if faint is not None:
+        warnings["accent_color"] = f"{faint.message} It can be saved as it is, but may be hard to see."
+    checked = None if refusals else CheckedAppearance(**values)
+    return AppearanceReview(checked, tuple(refusals), warnings)
 
 
 def check_appearance(draft: AppearanceDraft) -> CheckedAppearance:
-    """Validate the draft; colours that are hard to read are warned about, not refused."""
-    primary = _colour(draft.primary_color, "primary_color")
-    accent = _colour(draft.accent_color, "accent_color")
-    warnings = []
-    if contrast_ratio(primary, WHITE) < TEXT_CONTRAST_AA:
-        ratio = contrast_ratio(primary, WHITE)
-        warnings.append(
-            f"Links in the primary colour have a contrast of {ratio:.1f}:1 on white, below the 4.5:1 WCAG AA "
-            "asks for text: choose a darker colour."
-        )
-    if contrast_ratio(accent, WHITE) < GRAPHICS_CONTRAST_AA:
-        warnings.append("The accent colour is faint on white (below 3:1): borders and highlights may not show.")
-    return CheckedAppearance(
-        display_name=_plain_text(
-            draft.display_name, MAX_DISPLAY_NAME, "Display name", "display_name", single_line=True
-        ),
-        welcome_text=_plain_text(draft.welcome_text, MAX_WELCOME, "Welcome text", "welcome_text", single_line=False),
-        primary_color=primary,
-        accent_color=accent,
-        warnings=tuple(warnings),
-    )
+    """The draft normalised, or the refusal of its first field that cannot be saved."""
+    review = review_appearance(draft)
+    if review.checked is None:
+        raise review.refusals[0]
+    return review.checked
 
 
 @dataclass(frozen=True)
@@ -144,6 +181,12 @@ def revert_appearance(uow: UnitOfWork, command: RevertAppearance) -> AppearanceS
     old = uow.appearances.version(command.agent_id, command.version)
     if old is None:
         raise NotFound("There is no such version of the portal's appearance.")
+    refusals = review_appearance(
+        AppearanceDraft(old.display_name, old.welcome_text, old.primary_color, old.accent_color)
+    ).refusals
+    if refusals:
+        # Saved before today's rules: bringing it back must not bring back colours links cannot be read in.
+        raise InputNotValid(f"Version {old.version} cannot come back as it is: {refusals[0].message}", "version")
     return _add_version(
         uow, uow.appearances.current(command.agent_id),
         PortalAppearance(

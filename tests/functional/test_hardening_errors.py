@@ -124,12 +124,19 @@ def test_hardening_10_no_authenticated_page_or_fragment_is_cached(app, client, d
         ("/portal/northwind/wallet", True),
         ("/portal/northwind/payouts", False),
         ("/portal/northwind/notifications/badge", True),
-        ("/portal/northwind/appearance/preview?primary_color=%23112233&accent_color=%23445566", True),
+        ("/portal/northwind/appearance", False),
         ("/portal/northwind/invoices/999999", True),
     ):
         response = client.get(url, headers={"HX-Request": "true"} if fragment else {})
         assert response.headers["Cache-Control"] == "no-store", url
         assert "HX-Request" in response.headers["Vary"], url
+    preview = client.post(
+        "/portal/northwind/appearance/preview", headers={"HX-Request": "true"},
+        data={"csrf_token": page_token(client, "/portal/northwind/appearance"), "display_name": "N",
+              "primary_color": "#112233", "accent_color": "#445566"},
+    )  # fmt: skip
+    assert preview.status_code == 200 and preview.headers["Cache-Control"] == "no-store"
+    assert "HX-Request" in preview.headers["Vary"]
     client = app.test_client()
     log_in_as(client, "finance")
     for url in (

@@ -75,20 +75,30 @@ def test_colours_other_than_hex_are_refused_and_change_nothing(client, db_sessio
     assert response.status_code == 422
     assert "Colours must look like #1d3557" in body or "At most 7 characters" in body
     assert db_session.scalar(sa.select(sa.func.count(PortalAppearance.id))) == versions
-    preview = client.get(
-        f"{PORTAL}/appearance/preview", query_string={"primary_color": value, "accent_color": "#000000"}
-    )
-    assert "<script>" not in preview.get_data(as_text=True)
+    preview = client.post(
+        f"{PORTAL}/appearance/preview", headers={"HX-Request": "true"},
+        data={"csrf_token": token(client), "primary_color": value, "accent_color": "#000000"},
+    )  # fmt: skip
+    assert preview.status_code == 200 and "<script>" not in preview.get_data(as_text=True)
     theme = client.get(f"{PORTAL}/theme.css", query_string={"primary": value}).get_data(as_text=True)
     assert "script" not in theme and "url(" not in theme and "--brand-primary: #" in theme
 
 
-def test_low_contrast_colours_are_warned_about_not_refused(client, agent):
-    colours = {"primary_color": "#ffee00", "accent_color": "#fefefe"}
-    response = client.get(f"{PORTAL}/appearance/preview", query_string=colours, headers={"HX-Request": "true"})
-    body = response.get_data(as_text=True)
-    assert "below the 4.5:1 WCAG AA" in body and "faint on white" in body
-    assert f"{PORTAL}/theme.css?primary=%23ffee00" in body, "the preview applies the colours through the stylesheet"
+def test_unreadable_links_are_refused_and_a_faint_accent_advised_against_in_the_preview(client, agent):
+    def preview(primary: str, accent: str) -> str:
+        colours = {"display_name": "Northwind", "primary_color": primary, "accent_color": accent}
+        response = client.post(f"{PORTAL}/appearance/preview", data={"csrf_token": token(client), **colours},
+                               headers={"HX-Request": "true"})  # fmt: skip
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    refused = preview("#ffee00", "#112233")
+    assert "#ffee00 on the grey page background is 1.1:1; links are body-size text and need at least 4.5:1." in refused
+    assert "/theme.css" not in refused, "nothing is drawn in colours that cannot be saved"
+    advised = preview("#112233", "#fefefe")
+    assert "#fefefe on white is 1.0:1; borders and highlights are graphics and need at least 3:1." in advised
+    assert "It can be saved as it is" in advised
+    assert f"{PORTAL}/theme.css?primary=%23112233" in advised, "applied through the preview's stylesheet"
 
 
 def test_every_save_is_a_version_and_an_old_one_can_come_back(client, db_session, agent):
