@@ -7,6 +7,7 @@ nothing of another agent's can be asked for by mistake.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -19,10 +20,11 @@ from portal.models.base import utcnow
 from portal.models.commission import CommissionKind, CommissionStatus
 from portal.models.ledger_rules import LedgerKind
 from portal.models.wallet import PayoutStatus
+from portal.read.actors import ActorDirectory, ActorNames
 from portal.read.agents import AgentFilters, AgentListItem, AgentProfile, AgentReadRepository
 from portal.read.api_tokens import ApiTokenReadRepository, ApiTokenRow
 from portal.read.appearance import Appearance, Logo, PortalAppearanceReadRepository
-from portal.read.audit import AuditFilters, AuditReadRepository, AuditRow
+from portal.read.audit import AuditEntry, AuditFilters, AuditReadRepository, AuditRow
 from portal.read.commissions import CommissionReadRepository, CommissionRow
 from portal.read.flags import FlagReadRepository, FlagView
 from portal.read.invoices import InvoiceDetail, InvoiceFilters, InvoiceReadRepository, InvoiceRow
@@ -157,8 +159,8 @@ def agent_notifications(agent: AgentProfile, page: PageRequest) -> Page[Notifica
     return NotificationReadRepository(db.session()).page_for_agent(agent.id, page)
 
 
-def agent_audit(agent: AgentProfile, page: PageRequest) -> Page[AuditRow]:
-    """Changes to the agent and to everything that belongs to it."""
+def agent_audit(agent: AgentProfile, page: PageRequest) -> Page[AuditEntry]:
+    """Changes to the agent and to everything that belongs to it, as people read them."""
     return AuditReadRepository(db.session()).for_agent(agent.id, page)
 
 
@@ -201,13 +203,23 @@ def payout(payout_id: int) -> PayoutRow | None:
 
 
 def audit_events(page: PageRequest, filters: AuditFilters) -> Page[AuditRow]:
-    """Audit events matching ``filters``, newest first."""
+    """Audit events matching ``filters``, newest first, as stored (for downloads and the API)."""
     return AuditReadRepository(db.session()).page(page, filters)
 
 
-def audit_entity_types() -> list[str]:
-    """Every kind of entity the audit trail holds."""
-    return AuditReadRepository(db.session()).entity_types()
+def audit_trail(page: PageRequest, filters: AuditFilters) -> Page[AuditEntry]:
+    """Audit events matching ``filters``, newest first, as people read them (the audit trail page)."""
+    return AuditReadRepository(db.session()).entries(page, filters)
+
+
+def audit_entity_choices() -> list[tuple[str, str]]:
+    """Every kind of entity the audit trail holds, and what people call it."""
+    return AuditReadRepository(db.session()).entity_choices()
+
+
+def actor_names(actors: Iterable[str]) -> ActorNames:
+    """Who the actor strings ``actors`` name ("Ada Admin (admin)", "System (seed)"), read in one query."""
+    return ActorDirectory(db.session()).names(actors)
 
 
 def staff_users(page: PageRequest) -> Page[UserRow]:

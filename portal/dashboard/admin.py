@@ -14,6 +14,7 @@ from portal.persistence.audit_events import chain_key
 from portal.security.secure_settings import CATALOG, secure_settings
 from portal.services.accounts import CreateStaffUser, UpdateStaffUser
 from portal.services.settings import ChangeSetting
+from portal.web.actor_names import name_actors
 from portal.web.commands import confirm, submit_form, units
 from portal.web.forms import ActionForm, text
 from portal.web.htmx import redirect_after_post, render_page, wants_fragment
@@ -22,7 +23,9 @@ from portal.web.queries import audit_filters, page_request
 
 @bp.route("/settings")
 def settings():
-    return render_template("dashboard/settings.html", views=secure_settings().views(db.session()))
+    views = secure_settings().views(db.session())
+    name_actors(views)
+    return render_template("dashboard/settings.html", views=views)
 
 
 @bp.route("/settings/<name>", methods=["GET", "POST"])
@@ -64,10 +67,11 @@ def setting_reveal(name: str):
 @bp.route("/audit")
 def audit():
     filters = audit_filters(request.args)
-    events = data_access.audit_events(page_request(request.args, 50), filters)
+    events = data_access.audit_trail(page_request(request.args, 50), filters)
+    name_actors(events.items)
     return render_page(
         "dashboard/audit.html", "dashboard/_audit_table.html", events=events, filters=filters,
-        entity_types=data_access.audit_entity_types(),
+        entity_choices=data_access.audit_entity_choices(),
     )  # fmt: skip
 
 

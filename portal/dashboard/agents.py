@@ -15,6 +15,7 @@ from portal.read.agents import AgentProfile
 from portal.services.accounts import CreateAgentLogin
 from portal.services.agents import CreateAgent, SetAgentStatus, UpdateAgent
 from portal.services.money.commands import AdjustWallet
+from portal.web.actor_names import name_actors
 from portal.web.commands import confirm, submit_form
 from portal.web.forms import amount_from, phone_from, text
 from portal.web.htmx import render_page
@@ -70,6 +71,8 @@ def agent_detail(agent_id: int):
     """The agent's header and one of its tabs; htmx swaps the tab alone."""
     agent = _agent_or_404(agent_id)
     tab = TABS_BY_NAME.get(request.args.get("tab", ""), DEFAULT_TAB)
+    page = tab.read(agent, page_request(request.args))
+    name_actors(page.items)
     return render_page(
         "dashboard/agent.html",
         "dashboard/_agent_tab.html",
@@ -77,7 +80,7 @@ def agent_detail(agent_id: int):
         agent=agent,
         tabs=AGENT_TABS,
         tab=tab,
-        page=tab.read(agent, page_request(request.args)),
+        page=page,
     )
 
 

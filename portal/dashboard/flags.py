@@ -9,14 +9,16 @@ from portal.dashboard.blueprint import bp
 from portal.dashboard.forms import FlagForm, SwitchForm
 from portal.flags.catalog import CATALOG, FINANCIAL_ORCHESTRATOR
 from portal.services.feature_flags import ChangeFlag
+from portal.web.actor_names import name_actors
 from portal.web.commands import confirm, submit_form
 from portal.web.forms import text
 
 
 @bp.route("/flags")
 def flags():
-    return render_template("dashboard/flags.html", flags=data_access.flag_views(),
-                           kill_switch=FINANCIAL_ORCHESTRATOR)  # fmt: skip
+    views = data_access.flag_views()
+    name_actors(views)
+    return render_template("dashboard/flags.html", flags=views, kill_switch=FINANCIAL_ORCHESTRATOR)
 
 
 def _slugs(field) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from portal.read.invoices import INVOICE_LIST_FILTERS, InvoiceDetail
 from portal.security.masking import last4
 from portal.services.invoicing import CreateInvoice, EditDraftInvoice, IssueInvoice, VoidInvoice
 from portal.services.money.commands import RecordPayment, RefundPayment
+from portal.web.actor_names import name_actors
 from portal.web.commands import confirm, submit_action, submit_form
 from portal.web.forms import ActionForm, amount_from, text
 from portal.web.htmx import render_page
@@ -108,6 +109,7 @@ def invoice_edit(invoice_id: int):
 @bp.route("/invoices/<int:invoice_id>")
 def invoice_detail(invoice_id: int):
     detail = _invoice_or_404(invoice_id)
+    name_actors(detail.refunds)
     return render_template("dashboard/invoice.html", detail=detail, form=PaymentForm(formdata=None))
 
 
@@ -145,6 +147,7 @@ def invoice_void(invoice_id: int):
 @bp.route("/invoices/<int:invoice_id>/payments", methods=["POST"])
 def payment_record(invoice_id: int):
     detail = _invoice_or_404(invoice_id)
+    name_actors(detail.refunds)
     form = PaymentForm()
     currency = detail.invoice.currency
 

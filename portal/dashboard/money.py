@@ -13,6 +13,7 @@ from portal.models.commission import CommissionStatus
 from portal.models.wallet import PayoutDecision, PayoutStatus
 from portal.services.money.commands import ApproveCommission, DecidePayout, MarkPayoutPaid
 from portal.services.money.switch import refuse_money_while_paused
+from portal.web.actor_names import name_actors
 from portal.web.commands import confirm, run, submit_action, submit_form
 from portal.web.forms import ActionForm, text
 from portal.web.htmx import redirect_after_post, render_page
@@ -88,6 +89,7 @@ def commissions_approve_many():
 def payouts():
     status = choice(request.args, "status", [shown for shown, _label in PAYOUT_TABS], PAYOUT_TABS[0][0])
     listing = data_access.payouts(page_request(request.args, 50), status)
+    name_actors(listing.items)
     return render_page(
         "dashboard/payouts.html", "dashboard/_payouts_table.html", payouts=listing, status=status, tabs=PAYOUT_TABS
     )

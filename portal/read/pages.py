@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 MAX_PER_PAGE = 100
 #: the highest page number whose offset still fits a 64-bit integer, whatever the page size
@@ -109,6 +110,11 @@ class Page(Generic[T]):
     #: the page number, for a page asked for by number
     number: int | None = None
     cursor_refused: bool = False
+
+    def with_items(self, items: Sequence[U]) -> Page[U]:
+        """The same page of other rows: its rows read further (one for one), keeping where it sits in the list."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "items"}
+        return Page(items, **fields)
 
     @property
     def has_next(self) -> bool:

@@ -1,4 +1,4 @@
-"""Template filters: money, dates and rates in the viewer's locale, times in the viewer's zone."""
+"""Template filters: money, dates and rates in the viewer's locale, times in the viewer's zone, actors by name."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from markupsafe import Markup, escape
 
 from portal.domain.money import format_money as format_money_in
 from portal.domain.text import without_bidi_controls
+from portal.read.audit_changes import ActorRef, Amount, FieldValue, Rate
+from portal.web.actor_names import actor_label
 from portal.web.local_time import local_time_markup
 from portal.web.queries import query_args, sort_args
 
@@ -72,6 +74,29 @@ def format_rate(rate_bps: int) -> str:
     return format_percent(Decimal(rate_bps) / Decimal(10_000), "#,##0.##%", locale=viewer_locale())
 
 
+def format_field_value(value: FieldValue) -> Markup | str:
+    """A field of an audit event as it reads: money, a rate, a moment in the viewer's zone, a day, yes/no, or —."""
+    if value is None:
+        return Markup('<span class="muted">—</span>')
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Amount):
+        if value.currency is None:
+            return f"{format_number(value.amount_minor)} (minor units)"
+        return money_markup(value.amount_minor, value.currency)
+    if isinstance(value, Rate):
+        return format_rate(value.bps)
+    if isinstance(value, ActorRef):
+        return actor_label(value.raw)
+    if isinstance(value, datetime):
+        return format_when(value)
+    if isinstance(value, date):
+        return format_day(value)
+    if value == "":
+        return Markup('<span class="muted">(empty)</span>')
+    return str(value)
+
+
 def humanize(value: str | None) -> str:
     """``partially_paid`` reads as ``partially paid``."""
     return (value or "").replace("_", " ")
@@ -101,6 +126,8 @@ def install_template_filters(app: Flask) -> None:
     app.add_template_filter(format_total, "total")
     app.add_template_filter(format_rate, "rate")
     app.add_template_filter(humanize, "humanize")
+    app.add_template_filter(format_field_value, "audit_value")
+    app.add_template_filter(actor_label, "actor")
     app.add_template_filter(mask_email, "mask_email")
     app.add_template_filter(mask_phone, "mask_phone")
     app.add_template_global(can, "can")
