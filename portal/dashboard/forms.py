@@ -98,7 +98,8 @@ class DraftForm(IdempotentForm):
     customer_email = EmailField("Customer e-mail", validators=[Optional(), EMAIL_RULE, fits(Invoice.customer_email)])
     description = TextAreaField("Description", validators=[Optional(), fits(Invoice.description)])
     amount = StringField("Amount", validators=[DataRequired("Enter the amount."), fits(MAX_AMOUNT_TEXT)])
-    currency = StringField("Currency")
+    # Longer than a code, so that "EURO" hears the code it should be, not a length.
+    currency = StringField("Currency", validators=[Optional(), fits(16)])
     # types-WTForms lags here too: WTForms 3.1 added invalid_value_message.
     due_date = DateField(  # type: ignore[call-arg]
         "Due date",

@@ -43,7 +43,7 @@ def test_adding_an_agent_explains_mistakes_next_to_the_fields_then_creates_it(cl
     for message in (
         "Lower-case letters, digits and dashes",
         "Enter the agent",
-        "Invalid email",
+        "Enter an e-mail address such as name@example.com.",
         "between 0 and 100",
         "Three capital letters",
     ):
