@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import profiles
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -13,12 +14,18 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from portal import create_app
 from portal.extensions import db, limiter
 from portal.flags.evaluation import forget_snapshot
+from portal.security.passwords import hash_with
 from tests.support.factories import Factories
 from tests.support.openbao import DevServer, bao_binary
 from tests.support.postgres import DatabaseFactory, PostgresUnavailable, find_server
 from tests.support.required import part_missing
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hmac"
+
+# Every demo load hashes five passwords and every log-in verifies one: at argon2's production cost (about 0.3 s
+# each on CI) that was a third of the suite. Servers the suites start in their own process keep the real cost, and
+# tests/unit/test_password_cost.py holds production to it.
+hash_with(profiles.CHEAPEST)
 
 
 @pytest.fixture(scope="session")

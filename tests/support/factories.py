@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,8 +18,12 @@ from portal.security.passwords import hash_password
 TEST_ACTOR = Actor.system("test")
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
-# Hashing is deliberately slow; tests share one hash of the common password.
-_PASSWORD_HASH = hash_password(PASSWORD)
+
+
+@functools.cache
+def _password_hash() -> str:
+    """One hash of the common password, made with the parameters the suite hashes with (tests/conftest.py)."""
+    return hash_password(PASSWORD)
 
 
 class Factories:
@@ -58,7 +63,7 @@ class Factories:
             "full_name": f"{role.title()} {n}",
             "role": role,
             "agent_id": agent_id,
-            "password_hash": _PASSWORD_HASH,
+            "password_hash": _password_hash(),
         }
         return self._add(User(**{**values, **fields}))
 
