@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,10 +51,8 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_FLAGS}
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory) -> Flask:
-    """The application the live server serves, migrated and loaded with the demo data."""
-    directory = tmp_path_factory.mktemp("e2e")
+def demo_app(directory: Path) -> Flask:
+    """An application on its own SQLite file in ``directory``, migrated and loaded with the demo data."""
     app = make_app(f"sqlite:///{directory / 'e2e.sqlite3'}", directory)
     with app.app_context():
         upgrade()
@@ -61,6 +60,27 @@ def live_app(tmp_path_factory) -> Flask:
         _add_an_api_token()
         db.session.remove()
     return app
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """``app`` served in a background thread on a free port, for as long as the block runs; yields its origin."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory) -> Flask:
+    """The application the journeys share: they change its data as they go."""
+    return demo_app(tmp_path_factory.mktemp("e2e"))
 
 
 def _add_an_api_token() -> None:
@@ -77,15 +97,8 @@ def _add_an_api_token() -> None:
 @pytest.fixture(scope="session")
 def live_server(live_app: Flask) -> Iterator[str]:
     """The portal with demo data, on SQLite, served in a background thread."""
-    app = live_app
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    with serving(live_app) as origin:
+        yield origin
 
 
 @pytest.fixture(scope="session")

@@ -55,16 +55,16 @@ def _links(page: Page, origin: str, area: str) -> list[str]:
 
 
 def _overflow(page: Page) -> str | None:
-    widths = page.evaluate(
-        "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth, "
-        "culprits: [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
-        "window.innerWidth + 1 && !e.closest('.table-scroll, .visually-hidden')).slice(0, 3)"
-        ".map(e => e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + "
-        "e.className.split(' ').join('.') : ''))})"
-    )
+    widths = page.evaluate("() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})")
     if widths["scroll"] <= widths["inner"]:
         return None
-    return f"scrollWidth {widths['scroll']} > innerWidth {widths['inner']} (widest: {', '.join(widths['culprits'])})"
+    culprits = page.evaluate(
+        "() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
+        "window.innerWidth + 1 && !e.closest('.table-scroll, .visually-hidden')).slice(0, 3)"
+        ".map(e => e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + "
+        "e.className.split(' ').join('.') : ''))"
+    )
+    return f"scrollWidth {widths['scroll']} > innerWidth {widths['inner']} (widest: {', '.join(culprits)})"
 
 
 def _navigation_wraps(page: Page) -> str | None:
@@ -101,12 +101,14 @@ def check_every_page(
 
     A detail page (``…/#``) is visited for up to ``detail_instances`` of its records, since what it offers depends on
     the record's state (an issued invoice can be voided, a paid one's payments refunded); every other page once.
+    The further records of a page are the same layout with other sections: axe scans them on the phone only.
     """
     report = CrawlReport()
     queue = [origin + start]
     queued = {page_key(queue[0]): [urlsplit(queue[0]).path]}
     while queue and len(report.visited) < MAX_PAGES:
         url = queue.pop(0)
+        first_record = queued[page_key(url)][0] == urlsplit(url).path
         page.set_viewport_size({"width": WIDTHS[-1], "height": 900})
         response = page.goto(url)
         status = response.status if response else 0
@@ -130,6 +132,6 @@ def check_every_page(
             wrapped = _navigation_wraps(page) if width == WIDTHS[-1] else None
             if wrapped:
                 report.findings.append(Finding(url, width, wrapped))
-            if width in AXE_WIDTHS:
+            if width in AXE_WIDTHS and (first_record or width == AXE_WIDTHS[0]):
                 report.findings.extend(Finding(url, width, f"axe {line}") for line in _axe_violations(page))
     return report
