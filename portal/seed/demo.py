@@ -69,7 +69,7 @@ AGENTS = (
     DemoAgent(
         "bluebird", "Bluebird Travel", "team@bluebird.example", "+1 415 555 0199", "USD", 750,
         "Bluebird Agent Desk", "Safe travels! Here is how your bookings are paying off.",
-        "#0f766e", "#f4a261", "requested",
+        "#0f766e", "#ec7210", "requested",
     ),
     DemoAgent(
         "cedar", "Cedar Insurance Agency", "office@cedar.example", "+44 161 496 0000", "GBP", 1250,

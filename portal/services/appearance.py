@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.commands.base import Command, CommandResult, require_id
-from portal.domain.colours import ACCENT_MARKS, FORMAT_HINT, LINK_TEXT, InvalidColour, parse_hex_colour
+from portal.domain.colours import ACCENT_MARKS, FORMAT_HINT, LINK_TEXT, ContrastNeed, InvalidColour, parse_hex_colour
 from portal.domain.errors import InputNotValid, NotFound
 from portal.domain.text import within
 from portal.models import PortalAppearance, PortalLogo
@@ -47,8 +47,6 @@ class AppearanceReview:
 
     checked: CheckedAppearance | None
     refusals: tuple[InputNotValid, ...]
-    #: field → advice that does not stop the save
-    warnings: dict[str, str]
 
     def refusal_for(self, field: str) -> str | None:
         """The message to show next to ``field``, or None."""
@@ -70,11 +68,12 @@ def _colour(value: str, field: str) -> str:
         raise InputNotValid(FORMAT_HINT, field) from error
 
 
-def _link_colour(value: str) -> str:
-    colour = _colour(value, "primary_color")
-    shortfall = LINK_TEXT.shortfall(colour)
+def _readable_colour(value: str, field: str, need: ContrastNeed) -> str:
+    """A colour reaching the contrast its use needs on every backdrop, or its refusal with a nearby one that does."""
+    colour = _colour(value, field)
+    shortfall = need.shortfall(colour)
     if shortfall is not None:
-        raise InputNotValid(shortfall.message, "primary_color")
+        raise InputNotValid(shortfall.message, field)
     return colour
 
 
@@ -88,8 +87,8 @@ def review_appearance(draft: AppearanceDraft) -> AppearanceReview:
         "welcome_text": lambda: _plain_text(
             draft.welcome_text, MAX_WELCOME, "Welcome text", "welcome_text", single_line=False
         ),
-        "primary_color": lambda: _link_colour(draft.primary_color),
-        "accent_color": lambda: _colour(draft.accent_color, "accent_color"),
+        "primary_color": lambda: _readable_colour(draft.primary_color, "primary_color", LINK_TEXT),
+        "accent_color": lambda: _readable_colour(draft.accent_color, "accent_color", ACCENT_MARKS),
     }
     values: dict[str, str] = {}
     for field, check in checks.items():
@@ -97,12 +96,8 @@ def review_appearance(draft: AppearanceDraft) -> AppearanceReview:
             values[field] = check()
         except InputNotValid as refusal:
             refusals.append(refusal)
-    warnings = {}
-    faint = ACCENT_MARKS.shortfall(values["accent_color"]) if "accent_color" in values else None
-    if faint is not None:
-        warnings["accent_color"] = f"{faint.message} It can be saved as it is, but may be hard to see."
     checked = None if refusals else CheckedAppearance(**values)
-    return AppearanceReview(checked, tuple(refusals), warnings)
+    return AppearanceReview(checked, tuple(refusals))
 
 
 def check_appearance(draft: AppearanceDraft) -> CheckedAppearance:

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from portal.domain.colours import LINK_TEXT
+from portal.domain.colours import ACCENT_MARKS, LINK_TEXT
 from portal.models import Agent, PortalAppearance
 from portal.models.base import utcnow
 from portal.persistence.unit_of_work import Actor, SessionUnitOfWork
@@ -101,7 +101,7 @@ def test_a_bad_colour_in_the_preview_is_a_message_next_to_its_field_not_an_error
 def test_links_that_cannot_be_read_are_refused_next_to_the_field_with_a_colour_that_passes(client, db_session, agent):
     before = versions(db_session)
     theme = client.get(f"{PORTAL}/theme.css").get_data(as_text=True)
-    response = save(client, primary_color="#ffff66", accent_color="#ffffff")
+    response = save(client, primary_color="#ffff66", accent_color="#c8553d")
     body = response.get_data(as_text=True)
 
     assert response.status_code == 422
@@ -115,16 +115,25 @@ def test_links_that_cannot_be_read_are_refused_next_to_the_field_with_a_colour_t
 
     suggestion = SUGGESTION.search(message).group(1)
     assert LINK_TEXT.met_by(suggestion)
-    assert save(client, primary_color=suggestion, accent_color="#ffffff").status_code == 303
+    assert save(client, primary_color=suggestion, accent_color="#c8553d").status_code == 303
     assert versions(db_session) == before + 1
     assert f"--brand-primary: {suggestion};" in client.get(f"{PORTAL}/theme.css").get_data(as_text=True)
 
 
-def test_a_faint_accent_is_advised_against_next_to_its_field_and_can_be_saved(client, db_session, agent):
-    assert save(client, accent_color="#fff5cc").status_code == 303
-    page = client.get(f"{PORTAL}/appearance").get_data(as_text=True)
-    assert field_message(page, "accent_color").startswith("#fff5cc on white is 1.0:1; borders and highlights")
-    assert field_message(page, "primary_color") == ""
+def test_a_faint_accent_is_refused_next_to_its_field_with_one_that_can_be_seen(client, db_session, agent):
+    before = versions(db_session)
+    response = save(client, accent_color="#fff5cc")
+    body = response.get_data(as_text=True)
+
+    assert response.status_code == 422
+    message = field_message(body, "accent_color")
+    assert message.startswith("#fff5cc on white is 1.0:1; borders and highlights are graphics and need at least 3:1.")
+    assert field_message(body, "primary_color") == ""
+    assert versions(db_session) == before
+    suggestion = SUGGESTION.search(message).group(1)
+    assert ACCENT_MARKS.met_by(suggestion)
+    assert save(client, accent_color=suggestion).status_code == 303
+    assert versions(db_session) == before + 1
 
 
 def test_the_colour_fields_come_with_labelled_pickers_and_the_form_previews_as_it_is_typed(client, agent):

@@ -16,12 +16,17 @@ def test_every_field_refused_is_named_at_once():
     assert review.refusal_for("welcome_text") is None
 
 
-def test_a_faint_accent_is_advice_and_the_draft_is_normalised():
-    review = review_appearance(AppearanceDraft(" Northwind   Hub ", " Hi ", "#1D3557", "#FFF5CC"))
+def test_a_faint_accent_is_refused_with_one_that_can_be_seen_and_a_good_draft_is_normalised():
+    faint = review_appearance(AppearanceDraft("Northwind", "", "#1d3557", "#ffff66"))
+    assert faint.checked is None and [refusal.field for refusal in faint.refusals] == ["accent_color"]
+    assert faint.refusal_for("accent_color").startswith(
+        "#ffff66 on white is 1.0:1; borders and highlights are graphics and need at least 3:1. Try #"
+    )
+    review = review_appearance(AppearanceDraft(" Northwind   Hub ", " Hi ", "#1D3557", "#C8553D"))
     assert review.refusals == ()
     assert review.checked is not None and review.checked.display_name == "Northwind Hub"
     assert review.checked.primary_color == "#1d3557" and review.checked.welcome_text == "Hi"
-    assert review.warnings["accent_color"].endswith("It can be saved as it is, but may be hard to see.")
+    assert review.checked.accent_color == "#c8553d"
 
 
 def test_the_save_command_refuses_links_that_cannot_be_read():
