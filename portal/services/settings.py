@@ -9,6 +9,7 @@ from portal.commands.base import SECRET, Command, CommandResult
 from portal.models import Notification, Setting
 from portal.models.notification import Audience
 from portal.persistence.protocols import UnitOfWork
+from portal.read.actors import ActorName, named_from_string
 from portal.security.envelope import seal
 from portal.security.key_providers import KeyProvider
 from portal.security.secure_settings import definition_of
@@ -35,6 +36,15 @@ class ChangeSetting(Command[SettingChanged]):
         self._set("value", definition_of(self.setting).parse(self.value))
 
 
+def _changed_by(uow: UnitOfWork) -> ActorName:
+    """The person (by name and role) or the job making the change, as the notification's readers know them."""
+    actor = uow.actor
+    user = uow.users.get(int(actor.identifier)) if actor.kind == "user" and actor.identifier.isdigit() else None
+    if user is not None:
+        return ActorName(str(actor), user.full_name, user.role)
+    return named_from_string(str(actor))
+
+
 class SettingChanges:
     """The handler of ChangeSetting, with the key provider that seals secrets."""
 
@@ -57,7 +67,7 @@ class SettingChanges:
                 audience=Audience.STAFF,
                 kind="setting_changed",
                 subject=f"Setting changed: {definition.label}",
-                body=f"{definition.label} was changed by {uow.actor}.",
+                body=f"{definition.label} was changed by {_changed_by(uow)}.",
             )
         )
         uow.flush()

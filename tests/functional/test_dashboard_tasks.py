@@ -7,7 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from portal.models import Agent, AuditEvent, Commission, Invoice, Payment, Payout, Setting, User, Wallet
+from portal.models import Agent, AuditEvent, Commission, Invoice, Notification, Payment, Payout, Setting, User, Wallet
 from tests.functional.dashboard_support import load_demo, log_in_as, page_token
 
 
@@ -238,6 +238,16 @@ def test_a_secret_is_never_echoed_and_a_reveal_is_audited(client, db_session, ad
     assert "mail-Password-77" in revealed.get_data(as_text=True) and "<html" not in revealed.get_data(as_text=True)
     assert revealed.headers["Cache-Control"] == "no-store"
     assert db_session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "reveal")) == 1
+
+
+def test_staff_are_told_who_changed_a_setting_by_name(client, db_session, admin):
+    url = "/dashboard/settings/commission_holding_days"
+    token, key = page_token(client, url), key_from(client.get(url).get_data(as_text=True))
+    assert client.post(url, data={"csrf_token": token, "idempotency_key": key, "value": "9"}).status_code == 303
+    body = db_session.scalars(
+        sa.select(Notification.body).where(Notification.kind == "setting_changed").order_by(Notification.id.desc())
+    ).first()
+    assert body == "Commission holding period (days) was changed by Ada Admin (admin)."
 
 
 def test_a_plain_setting_is_validated(client, admin):
