@@ -178,3 +178,20 @@ def pytest_terminal_summary(terminalreporter) -> None:
     }
     summary = ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
     terminalreporter.write_sep("-", f"PostgreSQL-parametrised tests: {summary}")
+
+
+#: Where each suite starts, slowest first: two processes share the run, and a long browser crawl or a state machine
+#: drawn last would leave the other process idle while it finishes. Within a suite the order stays as collected.
+SUITE_ORDER = ("e2e", "tests/integration", "tests/functional", "tests/unit")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    root = Path(config.rootpath)
+
+    def suite(item) -> int:
+        where = Path(item.path).relative_to(root).as_posix()
+        return next(
+            (rank for rank, prefix in enumerate(SUITE_ORDER) if where.startswith(prefix + "/")), len(SUITE_ORDER)
+        )
+
+    items.sort(key=suite)
