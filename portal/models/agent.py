@@ -31,6 +31,7 @@ class Agent(TimestampMixin, Base):
     __tablename__ = "agent"
     __audited__ = True
     __audit_masked__ = {"email": "email", "phone": "phone"}
+    __audit_agent__ = "id"
     __table_args__ = (
         sa.CheckConstraint(one_of("status", AGENT_STATUSES), name="status_known"),
         sa.CheckConstraint(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -70,6 +70,16 @@ class Base(DeclarativeBase):
     __audit_secret__: ClassVar[frozenset[str]] = frozenset()
     #: Columns masked (``column -> masking function name``) before auditing.
     __audit_masked__: ClassVar[dict[str, str]] = {}
+    #: Where a row names the agent it belongs to, so each of its events joins that agent's trail: the column holding
+    #: the agent's id (``agent_id``, for a model that has one), or ``AgentThrough`` the row it belongs to.
+    __audit_agent__: ClassVar[str | AgentThrough] = "agent_id"
+
+
+class AgentThrough(NamedTuple):
+    """A row that belongs to an agent through another row (a refund, through its payment): that row's column, model."""
+
+    column: str
+    model: type[Base]
 
 
 class TimestampMixin:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.domain import errors
 from portal.domain.money import format_money, is_known_currency, require_currency
 from portal.models.base import (
+    AgentThrough,
     Base,
     Money,
     TimestampMixin,
@@ -353,6 +354,7 @@ class Refund(Base):
 
     __tablename__ = "refund"
     __audited__ = True
+    __audit_agent__ = AgentThrough("payment_id", Payment)
     __table_args__ = (
         sa.UniqueConstraint("idempotency_key"),
         sa.CheckConstraint("amount_minor > 0", name="amount_positive"),

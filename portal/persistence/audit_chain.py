@@ -128,7 +128,9 @@ def append_events(
         event["seq"] = last_seq
         event["prev_hash"] = last_hash
         event["hash"] = last_hash = event_hash(key, event)
-        event["agent_id"] = agent_of(event)
+        if "agent_id" not in event:
+            # A row's event names its agent already (outside the hash); any other event is read for one.
+            event["agent_id"] = agent_of(event)
     write(connection, AuditEvent.__table__, events)
     connection.execute(
         _MOVE_HEAD, {"last_seq": last_seq, "last_hash": last_hash, "head_mac": head_mac(key, last_seq, last_hash)}

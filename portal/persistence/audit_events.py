@@ -4,14 +4,16 @@ An event is gathered into the running unit of work (found on the session) and
 chained and written once, at commit. Secret columns never appear in clear;
 contact details are masked. Rows written outside the flush (``insert_audited``,
 bulk loads) and events that are not row changes (``record_event``) take their
-place in the same chain.
+place in the same chain. Every event of a row names the agent the row belongs
+to, read from the row itself (``row_agent``): an update keeps only the columns
+it changed, so its documents cannot say whose row it was.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -22,7 +24,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from portal.models.audit import audited_entity_types
-from portal.models.base import Base, utcnow
+from portal.models.base import AgentThrough, Base, utcnow
 from portal.persistence.audit_chain import EventWriter, append_events, derive_chain_key, lock_chain_head
 from portal.persistence.context import Actor, UnitOfWorkError
 from portal.security.masking import MASKERS
@@ -89,6 +91,33 @@ def column_values(obj: Base) -> dict[str, Any]:
     return {key: getattr(obj, key) for key in column_keys(type(obj)) if key in obj.__dict__}
 
 
+@functools.cache
+def _agent_route(cls: type[Base]) -> str | AgentThrough | None:
+    """How a row of ``cls`` names its agent (``__audit_agent__``); None when its rows belong to no agent."""
+    route = cls.__audit_agent__
+    column = route.column if isinstance(route, AgentThrough) else route
+    if column in column_keys(cls):
+        return route
+    if route != Base.__audit_agent__:
+        # A declared route that names no column would silently keep the model's rows off their agents' trails.
+        raise TypeError(f"{cls.__name__}.__audit_agent__ names {column!r}, which is not one of its columns")
+    return None
+
+
+def row_agent(session: Session, cls: type[Base], read: Callable[[str], Any]) -> int | None:
+    """The agent a row of ``cls`` belongs to, by its ``__audit_agent__``; ``read(column)`` gives the row's value.
+
+    A row that belongs to an agent through another row takes that row's agent: from the session's identity map when
+    the command has loaded it (a refund's payment always is), else read by its primary key.
+    """
+    route = _agent_route(cls)
+    if not isinstance(route, AgentThrough):
+        return None if route is None else read(route)
+    parent_id = read(route.column)
+    parent = session.get(route.model, parent_id) if parent_id is not None else None
+    return None if parent is None else row_agent(session, route.model, functools.partial(getattr, parent))
+
+
 def _entity_id(obj: Base) -> str:
     state = inspect(obj)
     identity = state.identity or state.mapper.primary_key_from_instance(obj)
@@ -142,7 +171,7 @@ def common_fields(uow: AuditedWork) -> dict[str, Any]:
     }
 
 
-def row_event(obj: Base, action: str, before, after, common: dict[str, Any]) -> AuditEventValues:
+def row_event(session: Session, obj: Base, action: str, before, after, common: dict[str, Any]) -> AuditEventValues:
     return {
         **common,
         "action": action,
@@ -150,6 +179,7 @@ def row_event(obj: Base, action: str, before, after, common: dict[str, Any]) -> 
         "entity_id": _entity_id(obj),
         "before": before,
         "after": after,
+        "agent_id": row_agent(session, type(obj), functools.partial(getattr, obj)),
     }
 
 
@@ -200,6 +230,7 @@ def insert_audited(session: Session, cls: type[Base], values: dict[str, Any]) ->
             "entity_id": entity_id,
             "before": None,
             "after": _snapshot_of(cls, stored),
+            "agent_id": row_agent(session, cls, stored.get),
         }
     )
     return row
@@ -219,8 +250,9 @@ def record_bulk_inserts(
         for row in rows[start : start + BULK_BATCH]:
             entity_id = ",".join(str(row[key]) for key in keys)
             after = _snapshot_of(model, _Defaulted(row))
+            agent_id = row_agent(uow.session, model, row.get)
             events.append({**common, "action": "insert", "entity_type": model.__name__, "entity_id": entity_id,
-                           "before": None, "after": after})  # fmt: skip
+                           "before": None, "after": after, "agent_id": agent_id})  # fmt: skip
         append_pending(uow, events, write)
 
 

@@ -39,15 +39,15 @@ def _gather_audit_events(session: Session, flush_context) -> None:
     events = []
     for obj in session.new:
         if is_audited(obj):
-            events.append(row_event(obj, "insert", None, snapshot(obj), common))
+            events.append(row_event(session, obj, "insert", None, snapshot(obj), common))
     for obj in session.dirty:
         if is_audited(obj) and session.is_modified(obj, include_collections=False):
             before, after = changes(obj)
             if after:
-                events.append(row_event(obj, "update", before, after, common))
+                events.append(row_event(session, obj, "update", before, after, common))
     for obj in session.deleted:
         if is_audited(obj):
-            events.append(row_event(obj, "delete", snapshot(obj), None, common))
+            events.append(row_event(session, obj, "delete", snapshot(obj), None, common))
     uow.pending_audit_events.extend(events)
 
 

@@ -135,8 +135,10 @@ def _readable(query: sa.Select) -> sa.Select:
 
 
 def _subject(row: dict[str, Any]) -> Subject | None:
-    """The row an event without an agent is about, to read its currency and agent from (an update's case)."""
-    if row["agent_id"] is None and row["entity_id"].isdigit():
+    """The row an event is about, to read back what the event does not say: the currency of an update's amounts
+    (a wallet's need not be its agent's), and the agent of an event stored before events named theirs."""
+    unsaid = row["agent_id"] is None or audit_changes.event_currency(row["before"], row["after"], None) is None
+    if unsaid and row["entity_id"].isdigit():
         return row["entity_type"], int(row["entity_id"])
     return None
 

@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 from portal.domain.money import apply_rate_half_up
 from portal.models import Agent, Commission, Invoice, Payment, Wallet, WalletTransaction
 from portal.models.base import utcnow
-from portal.persistence.audit_events import append_pending, audited_values, common_fields, record_bulk_inserts
+from portal.persistence.audit_events import (
+    append_pending,
+    audited_values,
+    common_fields,
+    record_bulk_inserts,
+    row_agent,
+)
 from portal.persistence.context import Actor, CommandContext
 from portal.persistence.unit_of_work import SessionUnitOfWork, UnitOfWorkFactory
 from portal.seed.bulk import BulkWriter, Row, chunks
@@ -180,7 +186,7 @@ class _Chunk:
         common = common_fields(self.uow)
         for wallet, before, after in updates:
             version = versions[wallet["id"]] = versions.get(wallet["id"], 1) + 1
-            events.append(self._event("update", Wallet, wallet["id"], common,
+            events.append(self._event("update", Wallet, wallet, common,
                                       {"available_minor": before, "version": version - 1},
                                       {"available_minor": after, "version": version}))  # fmt: skip
         append_pending(self.uow, events, self.writer.write)
@@ -192,14 +198,15 @@ class _Chunk:
         for agent in agents:
             rates = [self.rng.choice(RATES) for _ in range(edits)] + [agent["commission_rate_bps"]]
             for before, after in itertools.pairwise(rates):
-                events.append(self._event("update", Agent, agent["id"], common,
+                events.append(self._event("update", Agent, agent, common,
                                           {"commission_rate_bps": before}, {"commission_rate_bps": after}))  # fmt: skip
         append_pending(self.uow, events, self.writer.write)
 
-    @staticmethod
-    def _event(action: str, model, entity_id: int, common: dict, before: dict, after: dict) -> dict:
-        return {**common, "action": action, "entity_type": model.__name__, "entity_id": str(entity_id),
-                "before": audited_values(model, before), "after": audited_values(model, after)}  # fmt: skip
+    def _event(self, action: str, model, row: Row, common: dict, before: dict, after: dict) -> dict:
+        """The event of a change to ``row``, naming its agent as the hook would."""
+        return {**common, "action": action, "entity_type": model.__name__, "entity_id": str(row["id"]),
+                "before": audited_values(model, before), "after": audited_values(model, after),
+                "agent_id": row_agent(self.uow.session, model, row.get)}  # fmt: skip
 
 
 def load_scale_data(

@@ -15,9 +15,12 @@ import sqlalchemy as sa
 from portal.domain.money import format_money
 from portal.models import Agent, AuditEvent, Invoice, Payment, Payout, User, Wallet
 from portal.models.wallet import PayoutDecision
+from portal.persistence.audit_chain import verify_chain
+from portal.persistence.audit_events import chain_key
 from portal.persistence.context import Actor, CommandContext
 from portal.services.feature_flags import ChangeFlag
-from portal.services.money.commands import DecidePayout, RefundPayment
+from portal.services.invoicing import VoidInvoice
+from portal.services.money.commands import DecidePayout, MarkPayoutPaid, RefundPayment
 from portal.services.running import command_runner
 from portal.services.settings import ChangeSetting
 from tests.functional.dashboard_support import load_demo, log_in_as, page_token
@@ -199,3 +202,31 @@ def test_the_audit_page_reads_its_actors_in_one_query_however_many_there_are(
     assert few == many
     text = visible_text(client.get("/dashboard/audit").get_data(as_text=True))
     assert len(set(re.findall(r"Finance \d+ \(finance\)", text))) == 8
+
+
+def test_an_agents_audit_tab_lists_the_updates_to_its_payouts_wallet_and_invoices(app, client, db_session, demo):
+    payout = db_session.get(Payout, demo["payout_id"])
+    payout_id, agent = payout.id, payout.agent_id
+    unpaid = sa.select(sa.func.min(Invoice.id)).where(Invoice.agent_id == agent, Invoice.status == "issued",
+                                                      Invoice.paid_minor == 0)  # fmt: skip
+    invoice_id = db_session.scalar(unpaid)
+    last_before = newest_seq(db_session)
+    finance_runs = functools.partial(run_as, app, db_session, Actor.user(user_id(db_session, "finance@demo.example")))
+    finance_runs(DecidePayout, payout_id=payout_id, decision=PayoutDecision.APPROVE)
+    finance_runs(MarkPayoutPaid, payout_id=payout_id)
+    finance_runs(VoidInvoice, invoice_id=invoice_id, reason="Raised twice by mistake")
+    written = db_session.execute(
+        sa.select(AuditEvent.seq, AuditEvent.action, AuditEvent.entity_type).where(AuditEvent.seq > last_before)
+    ).all()
+    updated = {entity_type for _, action, entity_type in written if action == "update"}
+    assert {"Payout", "Wallet", "Invoice"} <= updated
+
+    tab = events_on(client.get(f"/dashboard/agents/{agent}?tab=audit").get_data(as_text=True))
+    missing = [(seq, action, entity_type) for seq, action, entity_type in written if seq not in tab]
+    assert missing == [], "every change those commands made to the agent's rows is on its tab"
+    updates_of = {kind: [seq for seq, action, entity_type in written if (action, entity_type) == ("update", kind)]
+                  for kind in ("Payout", "Invoice")}  # fmt: skip
+    assert [f"Payout #{payout_id}" in summary_line(tab[seq]) for seq in updates_of["Payout"]] == [True, True]
+    assert "Changed status: issued → void" in summary_line(tab[updates_of["Invoice"][-1]])
+    with app.app_context():
+        assert verify_chain(db_session, chain_key()).holds

@@ -7,10 +7,15 @@ from itertools import pairwise
 import pytest
 import sqlalchemy as sa
 
-from portal.models import Agent, AuditEvent, IdempotencyRecord, Setting, User
+from portal.models import Agent, AuditEvent, Base, IdempotencyRecord, Payment, Refund, Setting, User, Wallet
+from portal.models.audit import EVENT_ENTITIES, audited_entity_types
 from portal.persistence.audit_chain import verify_chain
 from portal.persistence.audit_events import SECRET_PLACEHOLDER, chain_key, insert_audited, record_event
 from portal.persistence.unit_of_work import Actor, SessionUnitOfWork, UnitOfWorkError
+from portal.read.audit import AuditReadRepository
+from portal.read.audit_changes import Amount
+from portal.read.pages import PageRequest
+from portal.seed.demo import load_demo_data
 
 ACTOR = Actor.user(7)
 
@@ -222,3 +227,53 @@ def test_audit_rows_cannot_be_changed_through_the_orm(db_session):
         event.actor = "user:0"
         with pytest.raises(UnitOfWorkError, match="append-only"):
             db_session.flush()
+
+
+def _agent_of_row(session, entity_type: str, entity_id: str) -> int | None:
+    """The agent a row belongs to, read from the database: its own id, its ``agent_id``, a refund's payment's."""
+    model = {mapper.class_.__name__: mapper.class_ for mapper in Base.registry.mappers}[entity_type]
+    if model is Agent:
+        return int(entity_id)
+    if model is Refund:
+        return session.scalar(
+            sa.select(Payment.agent_id).join(Refund, Refund.payment_id == Payment.id).where(Refund.id == int(entity_id))
+        )
+    if "agent_id" not in model.__table__.c:
+        return None
+    return session.scalar(sa.select(model.__table__.c.agent_id).where(model.__table__.c.id == int(entity_id)))
+
+
+def test_every_event_of_a_row_that_belongs_to_an_agent_names_that_agent(db_session):
+    load_demo_data(db_session)
+    events = db_session.execute(
+        sa.select(AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.action, AuditEvent.agent_id).where(
+            AuditEvent.entity_type.in_(audited_entity_types()), AuditEvent.entity_type.not_in(EVENT_ENTITIES)
+        )
+    ).all()
+    named = {(event.entity_type, event.action) for event in events if event.agent_id is not None}
+    updates = {("Wallet", "update"), ("Payout", "update"), ("Invoice", "update"), ("Commission", "update"),
+               ("Payment", "update")}  # fmt: skip
+    assert updates <= named, "an update keeps only the columns it changed, and still names the row's agent"
+    assert ("Refund", "insert") in named, "a refund belongs to its payment's agent"
+    wrong = [event for event in events if event.agent_id != _agent_of_row(db_session, *event[:2])]
+    assert wrong == [], "an event names another agent than its row's"
+    assert verify_chain(db_session, chain_key()).holds
+
+
+def test_an_update_on_the_agents_trail_reads_its_amounts_in_its_rows_currency(db_session):
+    with SessionUnitOfWork(db_session, command="create", actor=ACTOR) as uow:
+        agent = Agent(slug="two-purses", name="Two Purses", email="t@ex.com", commission_rate_bps=1, currency="EUR")
+        db_session.add(agent)
+        uow.flush()
+        dollars = Wallet(agent_id=agent.id, currency="USD", version=1)
+        db_session.add(dollars)
+        uow.commit()
+    with SessionUnitOfWork(db_session, command="credit", actor=ACTOR) as uow:
+        dollars.available_minor += 1250
+        uow.commit()
+
+    entries = AuditReadRepository(db_session).for_agent(agent.id, PageRequest()).items
+    update = next(entry for entry in entries if (entry.entity_type, entry.action) == ("Wallet", "update"))
+    assert update.agent_id == agent.id and update.agent_name == "Two Purses"
+    available = next(change for change in update.changes if change.name == "available_minor")
+    assert (available.before, available.after) == (Amount(0, "USD"), Amount(1250, "USD")), "not the agent's euros"
