@@ -28,7 +28,7 @@ from portal.read.audit import AuditEntry, AuditFilters, AuditReadRepository, Aud
 from portal.read.commissions import CommissionReadRepository, CommissionRow
 from portal.read.flags import FlagReadRepository, FlagView
 from portal.read.invoices import InvoiceDetail, InvoiceFilters, InvoiceReadRepository, InvoiceRow
-from portal.read.ledger import LedgerEntry, WalletBalance, WalletLedgerReadRepository
+from portal.read.ledger import LedgerEntry, NamedLedgerEntry, WalletBalance, WalletLedgerReadRepository
 from portal.read.notifications import NotificationReadRepository, NotificationRow
 from portal.read.overview import DateRange, Overview, OverviewReadRepository
 from portal.read.pages import Page, PageRequest
@@ -132,6 +132,11 @@ def agent_payments(agent: AgentProfile, page: PageRequest) -> Page[PaymentRow]:
 def agent_ledger(agent: AgentProfile, page: PageRequest, kind: LedgerKind | None = None) -> Page[LedgerEntry]:
     """The agent's wallet movements, newest first; only those of ``kind`` when given."""
     return WalletLedgerReadRepository(db.session()).page(agent.id, page, kind)
+
+
+def agent_ledger_with_causes(agent: AgentProfile, page: PageRequest) -> Page[NamedLedgerEntry]:
+    """The agent's wallet movements, newest first, each with what caused it named as people know it (for staff)."""
+    return WalletLedgerReadRepository(db.session()).named_page(agent.id, page)
 
 
 def agent_wallet_lines(agent: AgentProfile, page: PageRequest) -> Page[WalletLine]:

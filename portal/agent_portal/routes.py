@@ -31,6 +31,8 @@ from portal.web.queries import identifier, invoice_filters, page_request
 from portal.web.rate_limits import password_checks_refused_for_now
 
 CHART_DAYS = 90
+#: the wallet's newest lines on the home page
+RECENT_LINES = 5
 CREDITED = Measure("Commission credited", "Credited", "net of clawbacks")
 
 
@@ -44,7 +46,7 @@ def home():
     today = data_access.today()
     days = [today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
     chart = bar_chart(CREDITED, days, data_access.credited_commissions_by_day(agent, CHART_DAYS), agent.currency)
-    activity = data_access.agent_ledger(agent, PageRequest(per_page=5))
+    activity = data_access.agent_wallet_lines(agent, PageRequest(per_page=RECENT_LINES))
     return render_template("portal/home.html", home=data_access.portal_home(agent), chart=chart, activity=activity)
 
 

@@ -31,7 +31,7 @@ def _tab(name: str, label: str, read: Callable[[AgentProfile, PageRequest], Page
 INVOICES = _tab("invoices", "Invoices", data_access.agent_invoices)
 PAYMENTS = _tab("payments", "Payments", data_access.agent_payments)
 WALLET = _tab("wallet", "Wallet", data_access.agent_wallet_lines)
-LEDGER = _tab("ledger", "Wallet ledger", data_access.agent_ledger)
+LEDGER = _tab("ledger", "Wallet ledger", data_access.agent_ledger_with_causes)
 PAYOUTS = _tab("payouts", "Payouts", data_access.agent_payouts)
 COMMISSIONS = _tab("commissions", "Commissions", data_access.agent_commissions)
 NOTIFICATIONS = _tab("notifications", "Notifications", data_access.agent_notifications)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Wallet, WalletTransaction
 from portal.models.ledger_rules import LedgerKind
+from portal.read.causes import Cause, cause_of, with_causes
 from portal.read.pages import Key, Page, PageRequest, paginate
 
 
@@ -37,12 +40,23 @@ class LedgerEntry:
 
 
 @dataclass(frozen=True)
+class NamedLedgerEntry(LedgerEntry):
+    """A ledger entry and what caused it, as staff know it: an invoice and its customer, a payout, a reason."""
+
+    cause: Cause
+
+
+@dataclass(frozen=True)
 class WalletBalance:
     """What a wallet holds now."""
 
     currency: str
     available_minor: int
     held_minor: int
+
+
+_NEWEST_FIRST = [Key(WalletTransaction.id, descending=True)]
+_ENTRY_FIELDS = tuple(field.name for field in fields(LedgerEntry))
 
 
 class WalletLedgerReadRepository:
@@ -62,21 +76,26 @@ class WalletLedgerReadRepository:
 
     def page(self, agent_id: int, request: PageRequest, kind: LedgerKind | None = None) -> Page[LedgerEntry]:
         """The agent's movements, newest first; only those of ``kind`` when given."""
-        table = WalletTransaction
-        query = sa.select(
-            table.id,
-            table.kind,
-            table.currency,
-            table.available_delta_minor,
-            table.held_delta_minor,
-            table.available_after_minor,
-            table.held_after_minor,
-            table.source_type,
-            table.source_id,
-            table.reason,
-            table.actor,
-            table.created_at,
-        ).where(table.agent_id == agent_id)
-        if kind is not None:
-            query = query.where(table.kind == kind)
-        return paginate(self.session, query, [Key(table.id, descending=True)], request, lambda row: LedgerEntry(**row))
+        return paginate(self.session, _entries(agent_id, kind), _NEWEST_FIRST, request, lambda row: LedgerEntry(**row))
+
+    def named_page(self, agent_id: int, request: PageRequest) -> Page[NamedLedgerEntry]:
+        """The agent's movements, newest first, each with its cause: two queries, whatever the page."""
+        entries = _entries(agent_id)
+        # Counted on the entries alone: the joins to their causes add no rows.
+        return paginate(self.session, with_causes(entries), _NEWEST_FIRST, request, _named, count=entries)
+
+
+def _entries(agent_id: int, kind: LedgerKind | None = None) -> sa.Select:
+    """The agent's entries as they were written; only those of ``kind`` when given."""
+    table = WalletTransaction
+    query = sa.select(
+        table.id, table.kind, table.currency, table.available_delta_minor, table.held_delta_minor,
+        table.available_after_minor, table.held_after_minor, table.source_type, table.source_id, table.reason,
+        table.actor, table.created_at,
+    ).where(table.agent_id == agent_id)  # fmt: skip
+    return query if kind is None else query.where(table.kind == kind)
+
+
+def _named(row: Mapping[str, Any]) -> NamedLedgerEntry:
+    """The entry of a row of :func:`with_causes`, and the cause its other columns name."""
+    return NamedLedgerEntry(**{name: row[name] for name in _ENTRY_FIELDS}, cause=cause_of(row))

@@ -25,9 +25,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from portal.models import Commission, Invoice, Payment, Payout, Refund, WalletTransaction
+from portal.models import WalletTransaction
 from portal.models.ledger_rules import LedgerKind
-from portal.models.wallet import LedgerSource, PayoutStatus
+from portal.models.wallet import LedgerSource
+from portal.read.causes import CommissionShare, InvoiceRef, PayoutRef, cause_of, with_causes
 from portal.read.pages import Key, Page, PageRequest, paginate
 
 #: the entries that settle a payout: they belong to the payout's line, never start one
@@ -49,48 +50,6 @@ _KIND_OF_ENTRY = {
     LedgerKind.PAYOUT_HOLD: LineKind.PAYOUT,
     LedgerKind.ADJUSTMENT: LineKind.ADJUSTMENT,
 }
-
-
-@dataclass(frozen=True)
-class InvoiceRef:
-    """The invoice a commission or clawback was earned on, as the agent knows it."""
-
-    id: int
-    number: str
-    customer_name: str
-
-
-@dataclass(frozen=True)
-class CommissionShare:
-    """How a commission or clawback was worked out: the agent's rate of a payment, or of a refund (and why)."""
-
-    rate_bps: int
-    base_amount_minor: int
-    #: why the customer was refunded; None for a commission on a payment
-    refund_reason: str | None = None
-
-    @property
-    def basis(self) -> str:
-        """What the rate was applied to: the money ``paid``, or the money ``refunded``."""
-        return "paid" if self.refund_reason is None else "refunded"
-
-
-@dataclass(frozen=True)
-class PayoutRef:
-    """The payout a line stands for, as it is now."""
-
-    id: int
-    amount_minor: int
-    status: PayoutStatus
-    requested_at: datetime
-    decided_at: datetime | None
-    paid_at: datetime | None
-    rejection_reason: str | None
-
-    @property
-    def settled_at(self) -> datetime | None:
-        """When it last moved on: paid, or else decided (approved, rejected, cancelled); None while requested."""
-        return self.paid_at or self.decided_at
 
 
 @dataclass(frozen=True)
@@ -141,26 +100,12 @@ class WalletLinesReadRepository:
         """The lines of the agent's wallet in ``currency``: three queries, whatever the page and the wallet's size."""
         entry = WalletTransaction
         of_wallet = (entry.agent_id == agent_id, entry.currency == currency, entry.kind.not_in(SETTLEMENTS))
-        columns = (
-            entry.id.label("entry_id"), entry.kind, entry.currency, entry.created_at, entry.available_delta_minor,
-            entry.held_delta_minor, entry.available_after_minor, entry.held_after_minor, entry.reason,
-            Invoice.id.label("invoice_id"), Invoice.number.label("invoice_number"), Invoice.customer_name,
-            Commission.rate_bps, Commission.base_amount_minor, Refund.reason.label("refund_reason"),
-            Payout.id.label("payout_id"), Payout.amount_minor.label("payout_minor"),
-            Payout.status.label("payout_status"), Payout.requested_at, Payout.decided_at, Payout.paid_at,
-            Payout.rejection_reason,
+        query = with_causes(
+            sa.select(
+                entry.id.label("entry_id"), entry.kind, entry.currency, entry.created_at, entry.available_delta_minor,
+                entry.held_delta_minor, entry.available_after_minor, entry.held_after_minor, entry.reason,
+            ).where(*of_wallet)
         )  # fmt: skip
-        query = (
-            sa.select(*columns)
-            .outerjoin(
-                Commission, sa.and_(entry.source_type == LedgerSource.COMMISSION, Commission.id == entry.source_id)
-            )
-            .outerjoin(Payment, Payment.id == Commission.payment_id)
-            .outerjoin(Invoice, Invoice.id == Payment.invoice_id)
-            .outerjoin(Refund, Refund.id == Commission.refund_id)
-            .outerjoin(Payout, sa.and_(entry.source_type == LedgerSource.PAYOUT, Payout.id == entry.source_id))
-            .where(*of_wallet)
-        )
         # Counted on the entries alone: the joins to what they name add no rows.
         count = sa.select(entry.id).where(*of_wallet)
         starts = paginate(self.session, query, [Key(entry.id, descending=True)], request, _start, count)
@@ -211,19 +156,11 @@ class WalletLinesReadRepository:
 
 def _start(row: Mapping[str, Any]) -> WalletLine:
     """The line an entry starts, as the ledger stored it: its own deltas, and the balances after it."""
-    invoice = share = payout = None
-    if row["invoice_id"] is not None:
-        invoice = InvoiceRef(row["invoice_id"], row["invoice_number"], row["customer_name"])
-        share = CommissionShare(row["rate_bps"], row["base_amount_minor"], row["refund_reason"])
-    if row["payout_id"] is not None:
-        payout = PayoutRef(
-            row["payout_id"], row["payout_minor"], PayoutStatus(row["payout_status"]), row["requested_at"],
-            row["decided_at"], row["paid_at"], row["rejection_reason"],
-        )  # fmt: skip
+    cause = cause_of(row)
     return WalletLine(
         row["entry_id"], _KIND_OF_ENTRY[LedgerKind(row["kind"])], row["currency"], row["created_at"],
         row["available_delta_minor"], row["held_delta_minor"], row["available_after_minor"], row["held_after_minor"],
-        invoice, share, payout, row["reason"],
+        cause.invoice, cause.share, cause.payout, row["reason"],
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from portal.persistence.unit_of_work import Actor, SessionUnitOfWork
 from tests.conftest import make_app
 from tests.functional.conftest import csrf_token_from
 from tests.functional.dashboard_support import DEMO_LOGINS, load_demo, log_in_as
+from tests.functional.page_tree import page_tree
 
 PORTAL = "/portal/northwind"
 UNSAVED = {"display_name": "Northwind Draft", "welcome_text": "Hello partners", "primary_color": "#0b6e4f",
@@ -148,6 +149,23 @@ def test_the_colour_fields_come_with_labelled_pickers_and_the_form_previews_as_i
     assert 'hx-params="not logo"' in form
     assert '<div class="split appearance-layout">' in page, "form and preview side by side where there is room"
     assert "theme.css?primary=%231d3557" in page, "the saved branding is previewed before anything is typed"
+
+
+def test_the_saved_versions_stack_into_labelled_rows_on_a_phone(client, agent):
+    """Below 640 px a ``table--stack`` row is a card of "label: value" lines, each label its cell's ``data-label``."""
+    assert save(client).status_code == 303
+    table = page_tree(client.get(f"{PORTAL}/appearance").get_data(as_text=True)).one("table", "appearance-versions")
+    assert "table--stack" in table.classes
+    rows = table.one("tbody").all("tr")
+    assert len(rows) >= 2, "the saved version and the one before it"
+    for row in rows:
+        assert row.one("th", scope="row").attrs["data-label"] == "Version"
+        cells = row.all("td")
+        assert [cell.attrs.get("data-label") for cell in cells] == ["Saved", "Name", "Colours", None]
+        assert "actions-cell" in cells[-1].classes, "the button sits at the row's foot"
+    current, older = rows[0], rows[1]
+    assert current.one("th").text.endswith("(current)") and "Northwind Draft" in current.text
+    assert "Go back to this" in older.all("td")[-1].text and "Go back to this" not in current.text
 
 
 def test_an_old_version_in_colours_links_cannot_be_read_in_does_not_come_back(app, client, db_session, agent):

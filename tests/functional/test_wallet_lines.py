@@ -3,7 +3,8 @@
 Each list is read as a person reads it, from the rendered pages (every page, through the pager's Next links):
 from the oldest line up, each line's balances are the line below's plus the line's own changes, the oldest
 starts from zero, and the newest shows what the wallet really holds. That is checked for the demo agents and
-for an agent with a long random history of every money operation there is.
+for an agent with a long random history of every money operation there is. The portal's home shows the newest
+lines, as the wallet shows them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
+from portal.agent_portal.routes import RECENT_LINES
 from portal.models import Agent, Payout, WalletTransaction
 from portal.models.wallet import PayoutStatus
 from portal.read.wallet_lines import SETTLEMENTS
@@ -25,6 +27,7 @@ from tests.functional.conftest import AuthActions
 from tests.functional.dashboard_support import load_demo, log_in_as
 from tests.support.busy_wallet import BUSY_PASSWORD, BusyAgent, balance_of, busy_agent
 from tests.support.money import MoneyWorld
+from tests.support.queries import count_queries
 
 INTERNAL_IDS = re.compile(r"(payout|commission|payment|adjustment) #\d", re.IGNORECASE)
 NEXT_LINK = re.compile(r'<a href="([^"]+)"[^>]*rel="next"')
@@ -80,6 +83,13 @@ class WalletLinesTable(HTMLParser):
             self.lines[-1].cells[self._column] += data
 
 
+def lines_on(body: str) -> list[ShownLine]:
+    """The lines of the wallet-lines table in a page's HTML."""
+    table = WalletLinesTable()
+    table.feed(body)
+    return table.lines
+
+
 def shown_lines(client, url: str) -> tuple[list[ShownLine], list[str]]:
     """Every line of the wallet at ``url``, following Next to the last page; and each page's HTML."""
     lines, pages = [], []
@@ -87,9 +97,7 @@ def shown_lines(client, url: str) -> tuple[list[ShownLine], list[str]]:
         response = client.get(url)
         assert response.status_code == 200, url
         body = response.get_data(as_text=True)
-        table = WalletLinesTable()
-        table.feed(body)
-        lines += table.lines
+        lines += lines_on(body)
         pages.append(body)
         following = NEXT_LINK.search(body)
         url = unescape(following.group(1)) if following else None
@@ -190,3 +198,62 @@ def test_an_agent_with_nothing_in_its_wallet_is_told_what_will_come(app, client,
     assert "Nothing has moved in your wallet yet" in body
     assert f'href="/portal/{newcomer.slug}/invoices"' in body, "the empty wallet says where commissions come from"
     assert "table--stack wallet-lines" not in body, "no empty table"
+
+
+# The portal's home: the newest lines, and the way to the rest
+
+#: the ledger's own words for its entries, which the home used to show
+LEDGER_KINDS = re.compile(r"\b(payout (hold|debit|release)|commission credit)\b", re.IGNORECASE)
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_home_shows_the_newest_lines_as_the_wallet_does(client, busy):
+    AuthActions(client).login(busy.email, BUSY_PASSWORD)
+    home = client.get(f"/portal/{busy.slug}/").get_data(as_text=True)
+    recent = lines_on(home)
+    newest = lines_on(client.get(f"/portal/{busy.slug}/wallet").get_data(as_text=True))[:RECENT_LINES]
+    assert len(recent) == RECENT_LINES == 5
+    for shown, line in zip(recent, newest, strict=True):
+        assert words(shown.cells["What"]) == words(line.cells["What"] + " " + line.cells["Details"]), "and its details"
+        assert [shown.cells[column] for column in ("When", "Available", "Held")] == [
+            line.cells[column] for column in ("When", "Available", "Held")
+        ]
+    assert f'<a href="/portal/{busy.slug}/wallet">See the whole wallet</a>' in home
+    assert_no_internal_ids([home])
+    assert not LEDGER_KINDS.search(home), LEDGER_KINDS.search(home).group(0)
+
+
+def test_a_new_agents_home_says_what_will_come_instead_of_an_empty_list(app, client, db_session):
+    with app.app_context():
+        newcomer = BusyAgent(MoneyWorld(db_session), random.Random(0))
+        newcomer.open_portal_login()
+    AuthActions(client).login(newcomer.email, BUSY_PASSWORD)
+    home = client.get(f"/portal/{newcomer.slug}/").get_data(as_text=True)
+    assert "Nothing has moved in your wallet yet" in home
+    invoices = f'<a href="/portal/{newcomer.slug}/invoices">invoices</a>'
+    assert re.search(rf"When a customer pays one of your\s+{re.escape(invoices)}", home), "where commissions come from"
+    assert "wallet-lines" not in home and "See the whole wallet" not in home
+
+
+def test_the_home_costs_the_same_queries_for_a_short_wallet_as_for_a_long_one(app, client, db_session, monkeypatch):
+    # The flag table is read once per FLAG_SNAPSHOT_TTL per process, not per page: kept out of the count.
+    monkeypatch.setitem(app.config, "FLAG_SNAPSHOT_TTL", 3600)
+    load_demo(app, db_session)
+    with app.app_context():
+        long = busy_agent(MoneyWorld(db_session), 16)
+    counts = []
+    for email, password, slug in (("agent@northwind.example", AGENT_PASSWORD, "northwind"),
+                                  (long.email, BUSY_PASSWORD, long.slug)):  # fmt: skip
+        auth = AuthActions(client)
+        auth.login(email, password)
+        client.get(f"/portal/{slug}/")
+        with count_queries() as statements:
+            shown = lines_on(client.get(f"/portal/{slug}/").get_data(as_text=True))
+        counts.append((len(shown), len(statements)))
+        auth.logout(f"/portal/{slug}/")
+    (short_lines, short_queries), (long_lines, long_queries) = counts
+    assert short_lines < long_lines == RECENT_LINES, counts
+    assert short_queries == long_queries <= 11, counts
