@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import re
-from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -19,12 +18,12 @@ from portal.models import Commission, Invoice, Payment, Payout, User, WalletTran
 from portal.models.wallet import LedgerSource
 from tests.functional.dashboard_support import load_demo, log_in_as
 from tests.functional.page_tree import Element, page_tree
+from tests.functional.paging import follow_next
 from tests.support.busy_wallet import BusyAgent, busy_agent
 from tests.support.money import MoneyWorld
 from tests.support.queries import count_queries
 
 INTERNAL_IDS = re.compile(r"(payout|commission|payment|adjustment) #\d", re.IGNORECASE)
-NEXT_LINK = re.compile(r'<a href="([^"]+)"[^>]*rel="next"')
 
 
 def ledger_rows(body: str) -> list[dict[str, Element]]:
@@ -35,17 +34,8 @@ def ledger_rows(body: str) -> list[dict[str, Element]]:
 
 
 def every_ledger_row(client, url: str) -> tuple[list[dict[str, Element]], list[str]]:
-    """Every row of the ledger at ``url``, following Next to the last page; and each page's HTML."""
-    rows, pages = [], []
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        body = response.get_data(as_text=True)
-        rows += ledger_rows(body)
-        pages.append(body)
-        following = NEXT_LINK.search(body)
-        url = unescape(following.group(1)) if following else None
-    return rows, pages
+    """Every row at ``url``, following Next to the last page; and each page's HTML."""
+    return follow_next(client, url, ledger_rows)
 
 
 def test_finance_reads_the_demo_ledger_by_invoice_customer_and_payout(app, client, db_session):

@@ -25,12 +25,12 @@ from portal.read.wallet_lines import SETTLEMENTS
 from portal.seed.demo import AGENT_PASSWORD, AGENTS
 from tests.functional.conftest import AuthActions
 from tests.functional.dashboard_support import load_demo, log_in_as
+from tests.functional.paging import follow_next
 from tests.support.busy_wallet import BUSY_PASSWORD, BusyAgent, balance_of, busy_agent
 from tests.support.money import MoneyWorld
 from tests.support.queries import count_queries
 
 INTERNAL_IDS = re.compile(r"(payout|commission|payment|adjustment) #\d", re.IGNORECASE)
-NEXT_LINK = re.compile(r'<a href="([^"]+)"[^>]*rel="next"')
 
 
 @dataclass
@@ -91,17 +91,8 @@ def lines_on(body: str) -> list[ShownLine]:
 
 
 def shown_lines(client, url: str) -> tuple[list[ShownLine], list[str]]:
-    """Every line of the wallet at ``url``, following Next to the last page; and each page's HTML."""
-    lines, pages = [], []
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        body = response.get_data(as_text=True)
-        lines += lines_on(body)
-        pages.append(body)
-        following = NEXT_LINK.search(body)
-        url = unescape(following.group(1)) if following else None
-    return lines, pages
+    """Every row at ``url``, following Next to the last page; and each page's HTML."""
+    return follow_next(client, url, lines_on)
 
 
 def assert_lines_add_up(lines: list[ShownLine], balance: tuple[int, int]) -> None:
