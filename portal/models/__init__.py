@@ -12,6 +12,7 @@ from portal.models.notification import EmailOutbox, Notification
 from portal.models.operations import RolloutStep, VerificationRun
 from portal.models.setting import Setting
 from portal.models.summary import AgentFinancialSummary
+from portal.models.two_factor import RecoveryCode, TwoFactorCredential
 from portal.models.user import LoginSession, User
 from portal.models.wallet import Payout, Wallet, WalletTransaction
 
@@ -34,9 +35,11 @@ __all__ = [
     "Payout",
     "PortalAppearance",
     "PortalLogo",
+    "RecoveryCode",
     "Refund",
     "RolloutStep",
     "Setting",
+    "TwoFactorCredential",
     "User",
     "VerificationRun",
     "Wallet",

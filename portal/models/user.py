@@ -90,3 +90,8 @@ class LoginSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+    #: When the person last proved who they are in this session (log-in, or a re-authentication): sensitive
+    #: actions need it within the last few minutes.
+    authenticated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    #: Opened with a password alone for someone whose role requires two-factor: only enrolment is open to it.
+    must_enrol_two_factor: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
