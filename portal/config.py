@@ -141,6 +141,12 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "PASSWORD_CHECK_LIMIT_PER_ACCOUNT": env.get("PASSWORD_CHECK_LIMIT_PER_ACCOUNT", "5 per minute"),
+        "TWO_FACTOR_REQUIRED_ROLES": env.get(
+            "TWO_FACTOR_REQUIRED_ROLES", "admin, finance" if portal_env == "production" else ""
+        ),
+        "TWO_FACTOR_LIMIT_PER_ACCOUNT": env.get("TWO_FACTOR_LIMIT_PER_ACCOUNT", "5 per minute"),
+        "TWO_FACTOR_PENDING_MINUTES": int(env.get("TWO_FACTOR_PENDING_MINUTES", "5")),
+        "TWO_FACTOR_ISSUER": env.get("TWO_FACTOR_ISSUER", "Agent Portal"),
         "PHONE_REGION": phone_region(env.get("PHONE_REGION", "")),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_SSL_STRICT": portal_env == "production",

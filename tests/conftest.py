@@ -79,6 +79,7 @@ def make_app(database_url: str, instance_path: Path, **overrides) -> Flask:
         "LOGIN_LIMIT_PER_ACCOUNT": "10000 per minute",
         "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE": "10000 per minute",
         "PASSWORD_CHECK_LIMIT_PER_ACCOUNT": "10000 per minute",
+        "TWO_FACTOR_LIMIT_PER_ACCOUNT": "10000 per minute",
         **overrides,
     }
     if database_url.startswith("postgresql"):

@@ -7,7 +7,7 @@ table is refused (fail closed), and a test walks every route with every role.
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from portal import data_access
@@ -37,6 +37,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tokens.manage": ADMINS,
     "flags.manage": ADMINS,
 }
+
+#: the only pages a session opened without its required second factor may use
+TWO_FACTOR_ENDPOINTS = frozenset(
+    f"dashboard.profile_two_factor{action}" for action in ("", "_begin", "_confirm", "_recovery_codes", "_remove")
+)
 
 #: dashboard endpoint → permission it needs
 ENDPOINTS: dict[str, str] = {
@@ -88,6 +93,8 @@ ENDPOINTS: dict[str, str] = {
     "dashboard.audit_export": "read",
     "dashboard.users_export": "users.manage",
     "dashboard.tokens_export": "tokens.manage",
+    # a person's own two-factor sign-in
+    **{endpoint: "read" for endpoint in TWO_FACTOR_ENDPOINTS},
 }
 
 
@@ -110,6 +117,8 @@ def require_staff() -> None:
     _require_login()
     if current_user.role not in STAFF_ROLES:
         abort(403)
+    if current_user.must_enrol_two_factor and request.endpoint not in TWO_FACTOR_ENDPOINTS:
+        abort(redirect(url_for("dashboard.profile_two_factor"), code=303))
     permission = ENDPOINTS.get(request.endpoint or "")
     if permission is None or not role_can(current_user.role, permission):
         abort(403)

@@ -5,15 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Response, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth.blueprint import bp
 from portal.auth.branding import login_branding
-from portal.auth.forms import LoginForm
+from portal.auth.forms import CodeForm, LoginForm
+from portal.auth.pending import await_code, pending_log_in
 from portal.auth.sessions import home_for, login_page_for
 from portal.extensions import db, limiter
-from portal.services.authentication import LoginContext, LoginRefused, log_in, log_out
+from portal.models import User
+from portal.repositories.settings import SettingsRepository
+from portal.services.authentication import (
+    LoginContext,
+    LoginRefused,
+    check_password,
+    keep_password_hash_current,
+    log_in,
+    log_in_units,
+    log_in_with_code,
+    log_out,
+)
+from portal.services.running import second_factor
+from portal.services.two_factor import WRONG_CODE, audit_refused_code, enrolled, required_for
 from portal.web.commands import units
 from portal.web.rate_limits import seconds_to_wait, with_retry_after
 from portal.web.redirects import safe_next
@@ -96,18 +111,76 @@ def login(slug: str | None = None):
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        password = form.password.data or ""
         try:
-            user = log_in(db.session(), form.email.data or "", form.password.data or "", _context())
+            user = check_password(db.session(), form.email.data or "", password)
         except LoginRefused as refusal:
             form.form_errors.append(str(refusal))
             status = 401
         else:
-            session.clear()
-            login_user(user)
-            return redirect(safe_next(request.args.get("next")) or home_for(user), code=303)
+            return _after_password(user, password, slug)
     elif request.method == "POST":
         status = 422
     return _login_page(form), status
+
+
+def _after_password(user: User, password: str, slug: str | None) -> ResponseReturnValue:
+    """The code step for someone with two-factor sign-in; else a session (only enrolment open, where required)."""
+    next_url = safe_next(request.args.get("next"))
+    if enrolled(db.session(), user.id):
+        keep_password_hash_current(db.session(), user.id, password, _context())
+        await_code(user.id, next_url)
+        return redirect(url_for("auth.login_code", slug=slug), code=303)
+    must_enrol = required_for(SettingsRepository(db.session()), user.role)
+    user = log_in(db.session(), user.id, password, _context(), must_enrol_two_factor=must_enrol)
+    session.clear()
+    login_user(user)
+    if must_enrol:
+        flash("Your role signs in with a second factor: set up an authenticator app to continue.", "info")
+        return redirect(url_for("dashboard.profile_two_factor"), code=303)
+    return redirect(next_url or home_for(user), code=303)
+
+
+def _pending_account() -> str:
+    """Code guesses count against the account whose password was given, wherever they come from."""
+    pending = pending_log_in()
+    return f"two-factor:{pending.user_id}" if pending else f"two-factor-from:{request.remote_addr}"
+
+
+def codes_refused_for_now(limit: RequestLimit) -> Response:
+    wait = seconds_to_wait(limit)
+    form = CodeForm()
+    form.form_errors.append(f"Too many codes tried. Wait {wait} seconds, then try again.")
+    page = render_template("auth/code.html", form=form, brand=login_branding((request.view_args or {}).get("slug")))
+    return with_retry_after(make_response(page, 429), wait)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@bp.route("/portal/<slug>/login/code", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["TWO_FACTOR_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_pending_account,
+    deduct_when=_refused, on_breach=codes_refused_for_now,
+)  # fmt: skip
+def login_code(slug: str | None = None):
+    """The log-in's second step: the code from the app (or a recovery code), once the password was right."""
+    pending = pending_log_in()
+    if pending is None:
+        flash("Enter your password first. If you had, it was more than a few minutes ago: enter it again.", "info")
+        return redirect(url_for("auth.login", slug=slug), code=303)
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        user = log_in_with_code(db.session(), second_factor(), pending.user_id, form.code.data or "", _context())
+        if user is not None:
+            session.clear()
+            login_user(user)
+            return redirect(pending.next_url or home_for(user), code=303)
+        audit_refused_code(log_in_units(db.session(), pending.user_id, _context()), pending.user_id, "log_in")
+        form.code.errors = [WRONG_CODE]
+        status = 401
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/code.html", form=form, brand=login_branding(slug)), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -14,7 +14,8 @@ from portal.domain.errors import DomainError
 from portal.extensions import db
 from portal.observability.correlation import bind_correlation_id
 from portal.security.key_providers import build_key_provider
-from portal.security.secure_settings import CATALOG, SecureSettings, definition_of, secure_settings
+from portal.security.key_rotation import KeyRotation
+from portal.security.secure_settings import CATALOG, definition_of, secure_settings
 from portal.services.settings import ChangeSetting
 
 
@@ -93,13 +94,14 @@ def settings_rewrap(source: str | None, target: str | None) -> None:
     if (source is None) != (target is None) or (source and source == target):
         raise click.UsageError("give both --from and --to, naming two different providers")
     config = current_app.config
-    service = secure_settings()
+    provider = secure_settings().provider
     if target is not None:
-        service = SecureSettings(build_key_provider({**config, "KEY_PROVIDER": target}, current_app.instance_path))
+        provider = build_key_provider({**config, "KEY_PROVIDER": target}, current_app.instance_path)
     origin = build_key_provider({**config, "KEY_PROVIDER": source}, current_app.instance_path) if source else None
+    rotation = KeyRotation(provider)
     try:
-        with click.progressbar(length=sum(service.usage(db.session()).values()), label="Re-wrapping secrets") as bar:
-            report = service.rewrap_all(db.session(), cli_units(), lambda _name: bar.update(1), source=origin)
+        with click.progressbar(length=sum(rotation.usage(db.session()).values()), label="Re-wrapping secrets") as bar:
+            report = rotation.rewrap_all(db.session(), cli_units(), lambda _name: bar.update(1), source=origin)
     except DomainError as error:
         raise _refused(error) from None
     click.echo(f"re-wrapped {report.rewrapped}, left {report.skipped} changed meanwhile")
@@ -119,7 +121,7 @@ def keys_status() -> None:
     service = secure_settings()
     try:
         active = service.provider.active_version()
-        usage = service.usage(db.session())
+        usage = KeyRotation(service.provider).usage(db.session())
         versions = service.provider.versions()
     except DomainError as error:
         raise _refused(error) from None
@@ -147,7 +149,7 @@ def keys_retire(version: str) -> None:
     """Retire VERSION once no secret uses it."""
     service = secure_settings()
     try:
-        service.retire(db.session(), version)
+        KeyRotation(service.provider).retire(db.session(), version)
     except DomainError as error:
         raise _refused(error) from None
     _audit_key_event("retire_key", "retire", service.provider.name, {"retired": version})

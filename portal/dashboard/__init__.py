@@ -12,5 +12,8 @@ from portal.dashboard import (  # noqa: F401  (each registers its routes)
     tokens,
 )
 from portal.dashboard.blueprint import bp
+from portal.web import two_factor_pages
+
+two_factor_pages.register(bp, "dashboard/layout.html")
 
 __all__ = ["bp"]

@@ -62,6 +62,9 @@ class User(UserMixin, TimestampMixin, Base):
     __allow_unmapped__ = True
     #: The log-in session this object was loaded for (set by the session loader, never stored).
     session_token: str | None = None
+    #: When that session last proved who its person is, and whether only enrolment is open to it.
+    authenticated_at: datetime | None = None
+    must_enrol_two_factor: bool = False
 
     @property
     def is_staff(self) -> bool:

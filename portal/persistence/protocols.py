@@ -7,6 +7,7 @@ two cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol, Self, TypeVar
 
@@ -24,6 +25,7 @@ from portal.models import (
     Refund,
     RolloutStep,
     Setting,
+    TwoFactorCredential,
     User,
     VerificationRun,
     Wallet,
@@ -106,6 +108,8 @@ class Notifications(Protocol):
 
     def belongs_to(self, agent_id: int, notification_id: int) -> bool: ...
 
+    def tell_user(self, notification: Notification, user_id: int) -> int: ...
+
 
 class Settings(Rows[Setting], Protocol):
     def put(self, setting: Setting) -> Setting: ...
@@ -138,11 +142,25 @@ class Users(Rows[User], Protocol):
 
     def open_session(self, login: LoginSession) -> LoginSession: ...
 
+    def session_proved(self, user_id: int, token_hash: str, now: datetime) -> int: ...
+
     def end_sessions(self, user_id: int, now: datetime, *, keep_token_hash: str | None = None) -> int: ...
 
     def end_sessions_of_agent(self, agent_id: int, now: datetime) -> int: ...
 
     def end_session(self, token_hash: str, now: datetime) -> int: ...
+
+
+class SecondFactors(Rows[TwoFactorCredential], Protocol):
+    def remove(self, user_id: int) -> None: ...
+
+    def take_step(self, user_id: int, step: int) -> bool: ...
+
+    def replace_recovery_codes(self, user_id: int, hashes: Iterable[str]) -> None: ...
+
+    def use_recovery_code(self, user_id: int, code_hash: str, now: datetime) -> bool: ...
+
+    def recovery_codes_left(self, user_id: int) -> int: ...
 
 
 class UnitOfWork(Protocol):
@@ -190,6 +208,9 @@ class UnitOfWork(Protocol):
 
     @property
     def users(self) -> Users: ...
+
+    @property
+    def two_factor(self) -> SecondFactors: ...
 
     @property
     def api_tokens(self) -> Rows[ApiToken]: ...

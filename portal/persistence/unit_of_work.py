@@ -41,6 +41,7 @@ from portal.repositories.payments import PaymentRepository
 from portal.repositories.payouts import PayoutRepository
 from portal.repositories.settings import SettingsRepository
 from portal.repositories.summaries import SummaryRepository
+from portal.repositories.two_factor import TwoFactorRepository
 from portal.repositories.users import UserRepository
 from portal.repositories.wallets import WalletRepository
 from portal.security.masking import mask_text
@@ -93,6 +94,7 @@ class SessionUnitOfWork:
         self.settings = SettingsRepository(self.session)
         self.idempotency = IdempotencyRepository(self.session)
         self.users = UserRepository(self.session)
+        self.two_factor = TwoFactorRepository(self.session)
         self.api_tokens = ApiTokenRepository(self.session)
         self.flags = FlagRepository(self.session)
         self.verification_runs = VerificationRunRepository(self.session)

@@ -46,6 +46,7 @@ SUBJECT_LENGTH = column_length(Notification.subject)
 _INSERT_NOTIFICATION = sa.insert(Notification.__table__).returning(Notification.__table__.c.id)
 _QUEUE_FOR_AGENT = _queue_emails(User.agent_id == sa.bindparam("agent"))
 _QUEUE_FOR_STAFF = _queue_emails(User.role.in_(STAFF_RECIPIENT_ROLES))
+_QUEUE_FOR_USER = _queue_emails(User.id == sa.bindparam("user"))
 
 
 class NotificationRepository:
@@ -56,6 +57,33 @@ class NotificationRepository:
         #: The moment a notification is dated at when it carries none: its unit of work's, the event's own.
         self.clock = clock
 
+    def _store(self, notification: Notification, now: datetime) -> int:
+        return (
+            self.session.connection()
+            .execute(
+                _INSERT_NOTIFICATION,
+                {
+                    "audience": notification.audience,
+                    "agent_id": notification.agent_id,
+                    "kind": notification.kind,
+                    "subject": shortened(mask_text(notification.subject), SUBJECT_LENGTH),
+                    "body": mask_text(notification.body),
+                    "link": notification.link,
+                    "created_at": now,
+                },
+            )
+            .scalar_one()
+        )
+
+    def tell_user(self, notification: Notification, user_id: int) -> int:
+        """Store the notification, masked, and e-mail it to one person only (their own account's security)."""
+        now = notification.created_at or self.clock()
+        notification_id = self._store(notification, now)
+        self.session.connection().execute(
+            _QUEUE_FOR_USER, {"notification": notification_id, "moment": now, "user": user_id}
+        )
+        return notification_id
+
     def add(self, notification: Notification) -> int:
         """Store the notification, masked, and queue its e-mails; returns its id.
 
@@ -65,18 +93,7 @@ class NotificationRepository:
         """
         now = notification.created_at or self.clock()
         connection = self.session.connection()
-        notification_id = connection.execute(
-            _INSERT_NOTIFICATION,
-            {
-                "audience": notification.audience,
-                "agent_id": notification.agent_id,
-                "kind": notification.kind,
-                "subject": shortened(mask_text(notification.subject), SUBJECT_LENGTH),
-                "body": mask_text(notification.body),
-                "link": notification.link,
-                "created_at": now,
-            },
-        ).scalar_one()
+        notification_id = self._store(notification, now)
         if notification.audience == Audience.AGENT:
             connection.execute(
                 _QUEUE_FOR_AGENT, {"notification": notification_id, "moment": now, "agent": notification.agent_id}

@@ -16,18 +16,17 @@ from email.utils import parseaddr
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from portal.domain.errors import InputNotValid, NotFound
 from portal.domain.money import is_known_currency
 from portal.domain.text import refuse_control_characters, within, without_bidi_controls
 from portal.models import Setting
+from portal.models.user import STAFF_ROLES
 from portal.persistence.protocols import UnitOfWork
-from portal.persistence.unit_of_work import SessionUnitOfWork
-from portal.repositories.base import changed_rows
-from portal.security.envelope import Envelope, move, open_envelope, rewrap
-from portal.security.key_providers import PROVIDER_OF_PREFIX, KeyProvider, KeyVersionInUse
+from portal.security.envelope import Envelope, open_envelope
+from portal.security.key_providers import KeyProvider
 
 SECRET_MASK = "••••••••"
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,15}")
@@ -77,6 +76,19 @@ def _sender(value: str) -> None:
         raise SettingNotValid("Give the sender as an address, such as Agent Portal <portal@example.com>.")
 
 
+def _staff_roles(value: str) -> None:
+    unknown = [role for role in roles_in(value) if role not in STAFF_ROLES]
+    if unknown:
+        raise SettingNotValid(
+            f"{', '.join(unknown)} is not a staff role: name admin, finance or viewer, separated by commas."
+        )
+
+
+def roles_in(value: str) -> list[str]:
+    """``"admin, Finance"`` → ``["admin", "finance"]``."""
+    return [role.strip().lower() for role in value.split(",") if role.strip()]
+
+
 def _currency(value: str) -> None:
     if not is_known_currency(value):
         raise SettingNotValid(f"{value} is not an ISO-4217 currency code.")
@@ -93,10 +105,19 @@ class SettingDefinition:
     maximum: int | None = None
     optional: bool = False
     validate: Callable[[str], None] | None = None
+    #: The configuration key whose value applies while the setting is unset (it differs by environment).
+    default_config: str | None = None
 
     @property
     def secret(self) -> bool:
         return self.kind == "secret"
+
+    @property
+    def current_default(self) -> Any:
+        """What applies while the setting is unset: the environment's value, where it has one."""
+        if self.default_config and has_app_context():
+            return current_app.config.get(self.default_config, self.default)
+        return self.default
 
     def parse(self, raw: Any) -> Any:
         """Convert ``raw`` (from a form, the CLI or storage) or raise SettingNotValid."""
@@ -146,6 +167,12 @@ CATALOG: dict[str, SettingDefinition] = {
         ),
         SettingDefinition("smtp_password", "SMTP password", "secret", None, "Password of the SMTP user."),
         SettingDefinition(
+            "two_factor_required_roles", "Two-factor sign-in required for", "text", None,
+            "Staff roles that must sign in with an authenticator app code, separated by commas (admin, finance, "
+            "viewer); empty makes it optional for everyone. Unset, the environment's default applies.",
+            optional=True, validate=_staff_roles, default_config="TWO_FACTOR_REQUIRED_ROLES",
+        ),
+        SettingDefinition(
             "payment_gateway_api_key", "Payment gateway API key", "secret", None,
             "Key the portal uses to talk to the payment gateway.",
         ),
@@ -171,7 +198,7 @@ def setting_value(stored, name: str) -> Any:
         raise ValueError(f"{name} is secret: read it through SecureSettings")
     row = stored.get(name)
     if row is None or row.value is None:
-        return definition.default
+        return definition.current_default
     return definition.parse(row.value)
 
 
@@ -189,13 +216,6 @@ class SettingView:
     key_version: str | None
     updated_at: datetime | None
     updated_by: str | None
-
-
-@dataclass(frozen=True)
-class RewrapReport:
-    rewrapped: int
-    skipped: int
-    by_key_version: dict[str | None, int]
 
 
 class SecureSettings:
@@ -219,7 +239,7 @@ class SecureSettings:
             display = SECRET_MASK if is_set else "not set"
         else:
             is_set = row is not None and row.value is not None
-            value = definition.parse(row.value) if row is not None and row.value is not None else definition.default
+            value = definition.parse(row.value) if row is not None and is_set else definition.current_default
             display = ("yes" if value else "no") if definition.kind == "bool" else str(value)
         return SettingView(
             name=definition.name,
@@ -259,100 +279,6 @@ class SecureSettings:
             uow.record_event("reveal", "Setting", name, after={"key_version": row.key_version})
             uow.commit()
         return value
-
-    # -- keys ---------------------------------------------------------------
-
-    def usage(self, session: Session) -> dict[str | None, int]:
-        """How many stored secrets use each key version."""
-        rows = session.execute(
-            sa.select(Setting.key_version, sa.func.count())
-            .where(Setting.is_secret.is_(True))
-            .group_by(Setting.key_version)
-        ).all()
-        return {version: count for version, count in rows}
-
-    def rewrap_all(
-        self,
-        session: Session,
-        unit: Callable[[str], SessionUnitOfWork],
-        progress: Callable[[str], None] | None = None,
-        source: KeyProvider | None = None,
-    ) -> RewrapReport:
-        """Re-wrap every secret's data key with the newest key version, one setting at a time.
-
-        With ``source`` (another provider: the local key ring before Vault), the
-        secrets that provider sealed move to this one; the values themselves are
-        never decrypted, only their data keys. Safe while the application runs:
-        each setting is rewritten only if its ciphertext is still the one that
-        was read (compare and swap), so a value changed meanwhile is left alone.
-        """
-        secrets = sa.select(Setting.name).where(Setting.is_secret.is_(True))
-        if source is None:
-            names = list(session.scalars(secrets.where(Setting.key_version != self.provider.active_version())))
-        else:
-            prefix = next(start for start, (kind, _label) in PROVIDER_OF_PREFIX.items() if kind == source.name)
-            names = list(session.scalars(secrets.where(Setting.key_version.startswith(prefix))))
-        rewrapped = skipped = 0
-        for name in names:
-            if self._rewrap_one(unit("rewrap_setting"), name, source):
-                rewrapped += 1
-            else:
-                skipped += 1
-            if progress:
-                progress(name)
-        return RewrapReport(rewrapped, skipped, self.usage(session))
-
-    def _rewrap_one(self, uow: SessionUnitOfWork, name: str, source: KeyProvider | None) -> bool:
-        table = Setting.__table__
-        with uow:
-            old_text, old_version = uow.session.execute(
-                sa.select(table.c.ciphertext, table.c.key_version).where(table.c.name == name)
-            ).one()
-            old = Envelope.parse(old_text)
-            envelope = rewrap(self.provider, old) if source is None else move(source, self.provider, old)
-            if envelope.key_version == old_version:
-                return False
-            swapped = uow.session.execute(
-                sa.update(table)
-                .where(table.c.name == name, table.c.ciphertext == old_text)
-                .values(ciphertext=envelope.serialise(), key_version=envelope.key_version)
-            )
-            if changed_rows(swapped) != 1:
-                return False
-            uow.record_event(
-                "rewrap",
-                "Setting",
-                name,
-                before={"key_version": old_version},
-                after={"key_version": envelope.key_version},
-            )
-            uow.commit()
-        return True
-
-    def retire(self, session: Session, key_version: str) -> None:
-        """Retire a key version that no stored secret uses any more.
-
-        Vault retires every version up to the one named, so none of those may be in use.
-        """
-        retiring = _number(key_version)
-        if retiring is None:
-            raise SettingNotValid(f"{key_version!r} is not a key version (such as local-2 or transit-2).")
-        in_use = self.usage(session)
-        if self.provider.name == "vault":
-            blocking = {v: n for v, n in in_use.items() if v and (_number(v) or 0) <= retiring}
-        else:
-            blocking = {v: n for v, n in in_use.items() if v == key_version}
-        if blocking:
-            uses = ", ".join(f"{n} on {v}" for v, n in sorted(blocking.items()))
-            raise KeyVersionInUse(
-                f"{key_version} cannot be retired: secrets still use it ({uses}). Run settings rewrap."
-            )
-        self.provider.retire(key_version)
-
-
-def _number(version: str) -> int | None:
-    tail = version.rsplit("-", 1)[-1]
-    return int(tail) if tail.isdigit() else None
 
 
 def secure_settings() -> SecureSettings:

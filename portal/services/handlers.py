@@ -20,10 +20,11 @@ from portal.services import (
 )
 from portal.services.money.handlers import MONEY_HANDLERS
 from portal.services.settings import ChangeSetting, SettingChanges
+from portal.services.two_factor import SecondFactor
 
 
-def command_handlers(key_provider: KeyProvider) -> Mapping[type[Command], Handler]:
-    """The handler of every command, those that need the key provider bound to it."""
+def command_handlers(key_provider: KeyProvider, recovery_key: bytes) -> Mapping[type[Command], Handler]:
+    """The handler of every command, those that need a key (the key provider, recovery codes') bound to it."""
     return {
         **MONEY_HANDLERS,
         invoicing.CreateInvoice: invoicing.create_invoice,
@@ -47,4 +48,5 @@ def command_handlers(key_provider: KeyProvider) -> Mapping[type[Command], Handle
         verification_runs.RecordVerification: verification_runs.record_verification,
         rollout_steps.MoveRollout: rollout_steps.move_rollout,
         ChangeSetting: SettingChanges(key_provider),
+        **SecondFactor(key_provider, recovery_key).handlers(),
     }

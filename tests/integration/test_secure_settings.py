@@ -22,6 +22,7 @@ from portal.security.key_providers import (
     SecretUnreadable,
     VaultTransit,
 )
+from portal.security.key_rotation import KeyRotation
 from portal.security.secure_settings import SECRET_MASK, SecureSettings, SettingNotValid
 from portal.seed.demo import load_demo_data
 from portal.services.settings import ChangeSetting, SettingChanges
@@ -110,12 +111,12 @@ def test_rotate_then_rewrap_moves_every_secret_to_the_newest_key(db_session, set
         change(db_session, settings, name, f"{name}-value")
     first = settings.provider.active_version()
     newest = settings.provider.rotate()
-    assert newest != first and settings.usage(db_session) == {first: 3}
-    report = settings.rewrap_all(db_session, lambda command: unit(db_session, command))
+    assert newest != first and KeyRotation(settings.provider).usage(db_session) == {first: 3}
+    report = KeyRotation(settings.provider).rewrap_all(db_session, lambda command: unit(db_session, command))
     assert report.rewrapped == 3 and report.by_key_version == {newest: 3}
     for name in ("smtp_password", "payment_gateway_api_key", "webhook_signing_secret"):
         assert settings.secret_value(db_session, name) == f"{name}-value"
-    again = settings.rewrap_all(db_session, lambda command: unit(db_session, command))
+    again = KeyRotation(settings.provider).rewrap_all(db_session, lambda command: unit(db_session, command))
     assert again.rewrapped == 0
 
 
@@ -124,9 +125,9 @@ def test_a_key_version_can_be_retired_only_when_nothing_uses_it(db_session, sett
     old = settings.provider.active_version()
     settings.provider.rotate()
     with pytest.raises(KeyVersionInUse, match="secrets still use it"):
-        settings.retire(db_session, old)
-    settings.rewrap_all(db_session, lambda command: unit(db_session, command))
-    settings.retire(db_session, old)
+        KeyRotation(settings.provider).retire(db_session, old)
+    KeyRotation(settings.provider).rewrap_all(db_session, lambda command: unit(db_session, command))
+    KeyRotation(settings.provider).retire(db_session, old)
     assert old not in settings.provider.versions()
     assert settings.secret_value(db_session, "smtp_password") == SECRET
 
@@ -134,14 +135,15 @@ def test_a_key_version_can_be_retired_only_when_nothing_uses_it(db_session, sett
 def test_rewrap_leaves_a_value_changed_meanwhile_alone(db_session, settings):
     change(db_session, settings, "smtp_password", "old value")
     settings.provider.rotate()
-    original = settings._rewrap_one
+    rotation = KeyRotation(settings.provider)
+    original = rotation._rewrap_one
 
-    def change_first(uow, name, source):
-        change(db_session, settings, name, "new value")
-        return original(uow, name, source)
+    def change_first(uow, value, source):
+        change(db_session, settings, value.key, "new value")
+        return original(uow, value, source)
 
-    settings._rewrap_one = change_first
-    report = settings.rewrap_all(db_session, lambda command: unit(db_session, command))
+    rotation._rewrap_one = change_first
+    report = rotation.rewrap_all(db_session, lambda command: unit(db_session, command))
     assert report.rewrapped == 0 and report.skipped == 1
     assert settings.secret_value(db_session, "smtp_password") == "new value"
 
@@ -195,7 +197,7 @@ def test_hardening_21_a_secret_sealed_locally_read_through_vault_says_who_sealed
         "Move it with: flask --app wsgi settings rewrap --from local --to vault"
     )
     units = UnitOfWorkFactory(db_session, CommandContext(ADMIN, "settings-migrate-01"))
-    report = vault.rewrap_all(db_session, units, source=local.provider)
+    report = KeyRotation(vault.provider).rewrap_all(db_session, units, source=local.provider)
     assert (report.rewrapped, report.skipped) == (1, 0)
     row = db_session.get(Setting, "smtp_password")
     db_session.refresh(row)
