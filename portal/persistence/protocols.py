@@ -144,6 +144,8 @@ class Users(Rows[User], Protocol):
 
     def end_session(self, token_hash: str, now: datetime) -> int: ...
 
+    def session_of(self, user_id: int, handle: str) -> LoginSession | None: ...
+
 
 class UnitOfWork(Protocol):
     """One command's transaction: its repositories, who runs it, and its moment."""
