@@ -1,4 +1,4 @@
-"""A staff member's own profile: a new password, the sessions open in their name, ending them."""
+"""A staff member's own profile: a new password, the sessions open in their name, ending them; the session cookie."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
-from portal.extensions import limiter
+from portal.extensions import db, limiter
 from portal.models import AuditEvent, LoginSession, User
+from tests.conftest import TEST_SECRET_KEY, make_app
 from tests.functional.conftest import csrf_token_from
 from tests.functional.dashboard_support import DEMO_LOGINS, load_demo, log_in_as, page_token
+from tests.support.factories import PASSWORD, Factories
 
 PROFILE = "/dashboard/profile"
 END = "/dashboard/profile/sessions/end"
@@ -283,3 +286,34 @@ def test_an_agent_cannot_end_a_staff_session_from_its_portal(app, client, db_ses
             "idempotency_key": uuid.uuid4().hex, "handle": handle}  # fmt: skip
     assert client.post(f"{profile}/sessions/end", data=data).status_code == 404
     assert logged_in(admin)
+
+
+def test_in_development_the_session_cookie_keeps_its_plain_name(client, db_session, demo):
+    log_in_as(client, "viewer")
+    assert client.get_cookie("session") is not None
+
+
+def test_in_production_the_session_cookie_is_bound_to_this_host_over_https(monkeypatch, postgres_databases, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", TEST_SECRET_KEY)
+    database = postgres_databases.create()
+    app = make_app(database, tmp_path)
+    assert app.config["PORTAL_ENV"] == "production"
+    with app.app_context():
+        upgrade()
+        Factories(app, db.session()).user("admin", email="owner@example.com")
+    client = app.test_client()
+    https = {"base_url": "https://portal.example", "headers": {"Referer": "https://portal.example/login"}}
+    token = csrf_token_from(client.get("/login", **https).get_data(as_text=True))
+    response = client.post("/login", data={"email": "owner@example.com", "password": PASSWORD, "csrf_token": token},
+                           **https)  # fmt: skip
+    assert response.status_code == 303
+    (cookie,) = response.headers.getlist("Set-Cookie")
+    assert cookie.startswith("__Host-session=")
+    attributes = [part.strip().lower() for part in cookie.split(";")[1:]]
+    assert "secure" in attributes and "path=/" in attributes and "httponly" in attributes
+    assert "samesite=lax" in attributes
+    assert not [part for part in attributes if part.startswith("domain")]
+    assert client.get("/dashboard/profile", **https).status_code == 200, "the cookie opens the session over HTTPS"
+    with app.app_context():
+        db.engine.dispose()
