@@ -69,6 +69,21 @@ def metrics_allow_from(text: str) -> str:
     return text
 
 
+def session_cookie(portal_env: str) -> dict:
+    """How the session cookie is sent: in production named with the ``__Host-`` prefix, so a browser takes it only
+    over HTTPS, for this exact host (no ``Domain``) and the whole site (``Path=/``): a neighbouring subdomain cannot
+    plant or overwrite it."""
+    production = portal_env == "production"
+    return {
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+
+
 def number(env: Mapping[str, str], name: str, default: str) -> float:
     try:
         value = float(env.get(name, default))
@@ -129,9 +144,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "VAULT_NAMESPACE": env.get("VAULT_NAMESPACE", ""),
         "VAULT_TRANSIT_MOUNT": env.get("VAULT_TRANSIT_MOUNT", "transit"),
         "VAULT_TRANSIT_KEY": env.get("VAULT_TRANSIT_KEY", "agent-portal"),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": portal_env == "production",
+        **session_cookie(portal_env),
         "REMEMBER_COOKIE_SECURE": portal_env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 
@@ -308,3 +308,14 @@ def logo(agent: AgentProfile, logo_id: int) -> Logo | None:
 def recent_logins(user_id: int, current_token: str | None) -> list[LoginRecord]:
     """The log-in's latest sessions, the one holding ``current_token`` marked."""
     return UserReadRepository(db.session()).recent_logins(user_id, token_hash(current_token) if current_token else None)
+
+
+def open_logins(user_id: int, current_token: str | None) -> list[LoginRecord]:
+    """The log-in's sessions that still open something (within ``SESSION_IDLE_MINUTES`` of their last use and
+    ``SESSION_ABSOLUTE_HOURS`` of their start), the one holding ``current_token`` first and marked."""
+    config, now = current_app.config, utcnow()
+    return UserReadRepository(db.session()).open_logins(
+        user_id, token_hash(current_token) if current_token else None,
+        started_after=now - timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
+        used_after=now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+    )  # fmt: skip

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from portal.domain.colours import FORMAT_HINT
 from portal.models.agent import PortalAppearance
 from portal.models.base import column_length
-from portal.web.forms import MAX_AMOUNT_TEXT, MAX_PASSWORD_LENGTH, PASSWORD_RULE, IdempotentForm, fits
+from portal.web.forms import MAX_AMOUNT_TEXT, IdempotentForm, fits
 
 #: a colour longer than its column is refused in the words the command uses for any malformed colour
 COLOUR_LENGTH = Length(max=column_length(PortalAppearance.primary_color), message=FORMAT_HINT)
@@ -35,14 +35,3 @@ class AppearanceForm(IdempotentForm):
         "Accent colour", validators=[DataRequired("Enter the accent colour, like #e76f51."), COLOUR_LENGTH]
     )
     logo = FileField("Logo", description="PNG, JPEG or WebP, up to 1 MB and 2000×2000 pixels.")
-
-
-class PasswordChangeForm(IdempotentForm):
-    current = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password."), fits(MAX_PASSWORD_LENGTH)]
-    )
-    new = PasswordField("New password", validators=[DataRequired("Enter a new password."), PASSWORD_RULE])
-    confirm = PasswordField(
-        "New password again",
-        validators=[EqualTo("new", message="The two new passwords differ."), fits(MAX_PASSWORD_LENGTH)],
-    )

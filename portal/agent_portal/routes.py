@@ -5,30 +5,28 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from flask import abort, current_app, g, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 from flask_login import current_user
 
 from portal import data_access
 from portal.agent_portal.blueprint import bp
-from portal.agent_portal.forms import AppearanceForm, PasswordChangeForm, PayoutRequestForm
+from portal.agent_portal.forms import AppearanceForm, PayoutRequestForm
 from portal.domain.money import format_money
-from portal.extensions import limiter
 from portal.read.appearance import Appearance
 from portal.read.invoices import AGENT_INVOICE_FILTERS
 from portal.read.pages import PageRequest
-from portal.services.accounts import ChangePassword
 from portal.services.appearance import AppearanceDraft, RevertAppearance, SaveAppearance, review_appearance
-from portal.services.authentication import token_hash
 from portal.services.logos import clean_logo
 from portal.services.money.commands import CancelPayout, RequestPayout
 from portal.services.notifications import MarkNotificationsRead
+from portal.web import own_sessions
 from portal.web.branding import PREVIEW_ONLY, logo_response, stylesheet_response, theme_stylesheet
 from portal.web.charts import Measure, bar_chart
 from portal.web.commands import confirm, submit_action, submit_form
-from portal.web.forms import ActionForm, amount_from, text
+from portal.web.forms import ActionForm, PasswordChangeForm, amount_from, text
 from portal.web.htmx import render_page, wants_fragment
 from portal.web.queries import identifier, invoice_filters, page_request
-from portal.web.rate_limits import password_checks_refused_for_now
+from portal.web.rate_limits import limit_password_checks
 
 CHART_DAYS = 90
 #: the wallet's newest lines on the home page
@@ -231,32 +229,24 @@ def appearance_revert(version: int):
     )  # fmt: skip
 
 
-def _password_checks_of_this_account() -> str:
-    """The user's own limit (never keyed by the session token, which must not reach the limiter's store)."""
-    who = current_user.id if current_user.is_authenticated else request.remote_addr
-    return f"password-check:{who}"
-
-
 @bp.route("/profile", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["PASSWORD_CHECK_LIMIT_PER_ACCOUNT"], methods=["POST"],
-    key_func=_password_checks_of_this_account, on_breach=password_checks_refused_for_now,
-)  # fmt: skip
+@limit_password_checks
 def profile():
     form = PasswordChangeForm()
-    token = current_user.session_token
-
-    def done(result) -> str:
-        confirm(
-            result, "Your password was changed; every other log-in was ended.", "Your password was already changed."
-        )
-        return url_for("agent_portal.profile")
-
     return submit_form(
-        form,
-        lambda: ChangePassword(
-            idempotency_key=form.key, user_id=current_user.id, current=text(form.current),
-            new=text(form.new), keep_token_hash=token_hash(token) if token else None,
-        ),
-        done, "portal/profile.html", logins=data_access.recent_logins(current_user.id, token),
+        form, lambda: own_sessions.change_password(form),
+        lambda result: own_sessions.password_changed(result, url_for("agent_portal.profile")),
+        "portal/profile.html", sessions=own_sessions.open_logins(),
+        logins=data_access.recent_logins(current_user.id, current_user.session_token),
     )  # fmt: skip
+
+
+@bp.route("/profile/sessions/end", methods=["POST"])
+def profile_session_end():
+    return own_sessions.end_session(url_for("agent_portal.profile"))
+
+
+@bp.route("/profile/sessions/end-others", methods=["GET", "POST"])
+def profile_sessions_end_others():
+    """GET asks first; POST ends every session but this one."""
+    return own_sessions.end_other_sessions("portal/profile_end_sessions.html", url_for("agent_portal.profile"))

@@ -82,6 +82,10 @@ ENDPOINTS: dict[str, str] = {
     "dashboard.flags": "flags.manage",
     "dashboard.flag_edit": "flags.manage",
     "dashboard.flag_switch": "flags.manage",
+    # Everyone's own profile: their password and their log-in sessions
+    "dashboard.profile": "read",
+    "dashboard.profile_session_end": "read",
+    "dashboard.profile_sessions_end_others": "read",
     # CSV downloads and statements: what their page needs
     "dashboard.agents_export": "read",
     "dashboard.agent_records_export": "read",

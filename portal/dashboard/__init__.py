@@ -8,6 +8,7 @@ from portal.dashboard import (  # noqa: F401  (each registers its routes)
     invoices,
     money,
     overview,
+    profile,
     statements,
     tokens,
 )

@@ -79,7 +79,7 @@ class LoginSession(Base):
     """One log-in: the browser holds a random token, the database its hash.
 
     Log-out ends it for good (a copied cookie stops working); a password change
-    ends every other one; the agent's profile lists the recent ones.
+    ends every other one; each person's profile lists the open ones and can end any but its own.
     """
 
     __tablename__ = "login_session"
@@ -98,3 +98,18 @@ class LoginSession(Base):
     authenticated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     #: Opened with a password alone for someone whose role requires two-factor: only enrolment is open to it.
     must_enrol_two_factor: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+
+    @property
+    def handle(self) -> str:
+        """How pages and forms name this session: see ``session_handle``."""
+        return session_handle(self.token_hash)
+
+
+#: Hex characters of a session's token hash that name it in pages and forms: 64 bits, never mistaken for another
+#: session of the same person, and telling nothing of the token (a form always pairs it with the user's own id).
+SESSION_HANDLE_LENGTH = 16
+
+
+def session_handle(token_hash: str) -> str:
+    """The public name of the log-in session whose token hashes to ``token_hash``: the start of that hash."""
+    return token_hash[:SESSION_HANDLE_LENGTH]

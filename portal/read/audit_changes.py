@@ -78,6 +78,7 @@ VERBS = {
     "insert": "Created", "update": "Changed", "delete": "Deleted", "reveal": "Revealed", "rewrap": "Re-encrypted",
     "export": "Exported", "rotate": "Rotated the key of", "retire": "Retired a key of",
     "ledger_violation": "Found a violation in",
+    "end_session": "Ended a log-in session of", "end_other_sessions": "Ended the other log-in sessions of",
 }  # fmt: skip
 
 #: Columns whose values are words joined by underscores (``partially_paid``), read with spaces.

@@ -8,8 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from portal.domain.browsers import browser_in_words
 from portal.models import Agent, LoginSession, User
-from portal.models.user import Role
+from portal.models.user import Role, session_handle
 from portal.read.pages import Key, Page, PageRequest, paginate
 
 
@@ -40,6 +41,27 @@ class LoginRecord:
     ip_address: str | None
     user_agent: str | None
     current: bool
+    #: Its public name (never its token): what a form that ends it sends.
+    handle: str = ""
+    last_seen_at: datetime | None = None
+
+    @property
+    def browser(self) -> str:
+        """The browser and system it was opened in, in words ("Firefox on Windows")."""
+        return browser_in_words(self.user_agent)
+
+    @property
+    def last_used_at(self) -> datetime:
+        """When it was last used (its start, for a session not used since)."""
+        return self.last_seen_at or self.created_at
+
+
+def _record(row: LoginSession, current_token_hash: str | None) -> LoginRecord:
+    return LoginRecord(
+        created_at=row.created_at, ended_at=row.ended_at, ip_address=row.ip_address, user_agent=row.user_agent,
+        current=row.token_hash == current_token_hash, handle=session_handle(row.token_hash),
+        last_seen_at=row.last_seen_at,
+    )  # fmt: skip
 
 
 class UserReadRepository:
@@ -82,9 +104,27 @@ class UserReadRepository:
             .order_by(LoginSession.created_at.desc())
             .limit(limit)
         )
-        return [
-            LoginRecord(
-                row.created_at, row.ended_at, row.ip_address, row.user_agent, row.token_hash == current_token_hash
+        return [_record(row, current_token_hash) for row in rows]
+
+    def open_logins(
+        self,
+        user_id: int,
+        current_token_hash: str | None,
+        started_after: datetime,
+        used_after: datetime,
+        limit: int = 50,
+    ) -> list[LoginRecord]:
+        """The log-in's sessions that still open something (not ended, neither idle nor too old): the one reading
+        the page first, then by last use, newest first."""
+        last_used = sa.func.coalesce(LoginSession.last_seen_at, LoginSession.created_at)
+        current = LoginSession.token_hash == (current_token_hash or "")
+        rows = self.session.scalars(
+            sa.select(LoginSession)
+            .where(
+                LoginSession.user_id == user_id, LoginSession.ended_at.is_(None),
+                LoginSession.created_at > started_after, last_used > used_after,
             )
-            for row in rows
-        ]
+            .order_by(sa.case((current, 0), else_=1), last_used.desc(), LoginSession.token_hash)
+            .limit(limit)
+        )  # fmt: skip
+        return [_record(row, current_token_hash) for row in rows]

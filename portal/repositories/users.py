@@ -65,3 +65,12 @@ class UserRepository(Repository[User]):
                 .values(ended_at=now)
             )
         )
+
+    def session_of(self, user_id: int, handle: str) -> LoginSession | None:
+        """The user's own log-in session that ``handle`` names (ended or not); another user's is never found."""
+        return self.session.scalar(
+            sa.select(LoginSession)
+            .where(LoginSession.user_id == user_id, LoginSession.token_hash.startswith(handle, autoescape=True))
+            .order_by(LoginSession.token_hash)
+            .limit(1)
+        )

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, SelectField
-from wtforms.validators import DataRequired, Email, Length, Regexp
+from wtforms import Field, HiddenField, PasswordField, SelectField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
 from portal.commands.base import MAX_AMOUNT_MINOR, new_idempotency_key
 from portal.domain import errors
@@ -68,6 +68,25 @@ def text(field: Field) -> str:
 
 class ActionForm(IdempotentForm):
     """A button that changes something: CSRF token and idempotency key, nothing else."""
+
+
+class PasswordChangeForm(IdempotentForm):
+    """A person changing their own password, on the agent's profile and on the staff one alike."""
+
+    current = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password."), fits(MAX_PASSWORD_LENGTH)]
+    )
+    new = PasswordField("New password", validators=[DataRequired("Enter a new password."), PASSWORD_RULE])
+    confirm = PasswordField(
+        "New password again",
+        validators=[EqualTo("new", message="The two new passwords differ."), fits(MAX_PASSWORD_LENGTH)],
+    )
+
+
+class EndSessionForm(ActionForm):
+    """The "End session" button of one of a person's own log-in sessions, named by its handle (never its token)."""
+
+    handle = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
 def amount_from(form: FlaskForm, field: str, currency: str, signed: bool = False) -> int:

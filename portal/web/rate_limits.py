@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 
-from flask import Response, g, make_response, render_template
+from flask import Response, current_app, g, make_response, render_template, request
 from flask_limiter import RequestLimit
+from flask_login import current_user
+
+from portal.extensions import limiter
 
 
 def seconds_to_wait(limit: RequestLimit) -> int:
@@ -26,3 +29,17 @@ def password_checks_refused_for_now(limit: RequestLimit) -> Response:
         correlation_id=g.get("correlation_id"),
     )  # fmt: skip
     return with_retry_after(make_response(page, 429), wait)
+
+
+def password_checks_of_this_account() -> str:
+    """The user's own limit (never keyed by the session token, which must not reach the limiter's store)."""
+    who = current_user.id if current_user.is_authenticated else request.remote_addr
+    return f"password-check:{who}"
+
+
+#: On a view where the logged-in person types their current password: ``PASSWORD_CHECK_LIMIT_PER_ACCOUNT``
+#: of its POSTs per account, then 429 saying when to try again.
+limit_password_checks = limiter.limit(
+    lambda: current_app.config["PASSWORD_CHECK_LIMIT_PER_ACCOUNT"], methods=["POST"],
+    key_func=password_checks_of_this_account, on_breach=password_checks_refused_for_now,
+)  # fmt: skip

@@ -84,11 +84,13 @@ def staff_pages(ids: dict) -> list[str]:
         "/dashboard/audit?entity_type=Wallet", "/dashboard/audit?action=update", "/dashboard/audit?actor=system:seed",
         "/dashboard/audit?entity_type=Agent&entity_id=3", f"/dashboard/audit?since={year}",
         "/dashboard/audit?correlation_id=abc", "/dashboard/users",
+        "/dashboard/profile", "/dashboard/profile/sessions/end-others",
     ]  # fmt: skip
 
 
 PORTAL_PAGES = ["/", "/invoices", "/invoices?status=overdue", "/payments", "/wallet", "/wallet?kind=adjustment",
-                "/payouts", "/notifications", "/notifications/badge", "/profile"]  # fmt: skip
+                "/payouts", "/notifications", "/notifications/badge", "/profile",
+                "/profile/sessions/end-others"]  # fmt: skip
 
 
 #: A search for text anywhere in a name or number (``LIKE '%…%'``) has no b-tree to use: the agent search reads

@@ -297,6 +297,10 @@ class FakeUsers(_FakeTable):
         login.ended_at = now
         return 1
 
+    def session_of(self, user_id: int, handle: str) -> LoginSession | None:
+        logins = {**self.store.rows["login_session"], **self.uow.pending["login_session"]}.values()
+        return next((login for login in logins if login.user_id == user_id and login.handle == handle), None)
+
 
 class FakeApiTokens(_FakeTable):
     kind = "api_token"

@@ -73,3 +73,17 @@ def test_the_phone_region_is_a_known_region_or_none(tmp_path, given, kept):
 def test_an_unknown_phone_region_stops_the_start(tmp_path):
     with pytest.raises(ConfigurationError, match="PHONE_REGION must be a region such as GB or US, not 'UK'"):
         load_config(str(tmp_path), environ={"PHONE_REGION": "UK"})
+
+
+def test_in_production_the_session_cookie_carries_the_host_prefix(tmp_path):
+    config = load_config(str(tmp_path), environ={"PORTAL_ENV": "production"})
+    assert config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
+    # What the prefix demands of the cookie, or browsers drop it: Secure, Path=/, no Domain.
+    assert config["SESSION_COOKIE_PATH"] == "/" and config["SESSION_COOKIE_DOMAIN"] is None
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_outside_production_the_session_cookie_works_over_plain_http(tmp_path):
+    config = load_config(str(tmp_path), environ={})
+    assert config["SESSION_COOKIE_NAME"] == "session" and not config["SESSION_COOKIE_SECURE"]
