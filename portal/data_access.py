@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 
@@ -308,3 +308,8 @@ def logo(agent: AgentProfile, logo_id: int) -> Logo | None:
 def recent_logins(user_id: int, current_token: str | None) -> list[LoginRecord]:
     """The log-in's latest sessions, the one holding ``current_token`` marked."""
     return UserReadRepository(db.session()).recent_logins(user_id, token_hash(current_token) if current_token else None)
+
+
+def session_authenticated_at(token: str) -> datetime | None:
+    """When the log-in session holding ``token`` last proved who its person is (log-in or re-authentication)."""
+    return UserReadRepository(db.session()).authenticated_at(token_hash(token))

@@ -77,7 +77,8 @@ ENTITY_NAMES = {"WalletTransaction": "Ledger entry", "ApiToken": "API token", "P
 VERBS = {
     "insert": "Created", "update": "Changed", "delete": "Deleted", "reveal": "Revealed", "rewrap": "Re-encrypted",
     "export": "Exported", "rotate": "Rotated the key of", "retire": "Retired a key of",
-    "ledger_violation": "Found a violation in",
+    "ledger_violation": "Found a violation in", "reauthenticated": "Confirmed the identity of",
+    "reauthentication_refused": "Refused a re-authentication of",
 }  # fmt: skip
 
 #: Columns whose values are words joined by underscores (``partially_paid``), read with spaces.

@@ -15,6 +15,7 @@ from portal.services import (
     feature_flags,
     invoicing,
     notifications,
+    reauthentication,
     rollout_steps,
     verification_runs,
 )
@@ -37,6 +38,7 @@ def command_handlers(key_provider: KeyProvider) -> Mapping[type[Command], Handle
         accounts.CreateAgentLogin: accounts.create_agent_login,
         accounts.UpdateStaffUser: accounts.update_staff_user,
         accounts.ChangePassword: accounts.change_password,
+        reauthentication.Reauthenticate: reauthentication.reauthenticate,
         appearance.SaveAppearance: appearance.save_appearance,
         appearance.RevertAppearance: appearance.revert_appearance,
         notifications.MarkNotificationsRead: notifications.mark_read,

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import time
 
-from flask import Response, g, make_response, render_template
+from flask import Response, g, make_response, render_template, request
 from flask_limiter import RequestLimit
+from flask_login import current_user
+
+
+def password_checks_of_this_account() -> str:
+    """A limit on password checks of the logged-in user's own account, wherever they come from (never keyed by the
+    session token, which must not reach the limiter's store)."""
+    who = current_user.id if current_user.is_authenticated else request.remote_addr
+    return f"password-check:{who}"
 
 
 def seconds_to_wait(limit: RequestLimit) -> int:
