@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 
@@ -319,3 +319,8 @@ def open_logins(user_id: int, current_token: str | None) -> list[LoginRecord]:
         started_after=now - timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
         used_after=now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
     )  # fmt: skip
+
+
+def session_authenticated_at(token: str) -> datetime | None:
+    """When the log-in session holding ``token`` last proved who its person is (log-in or re-authentication)."""
+    return UserReadRepository(db.session()).authenticated_at(token_hash(token))

@@ -17,6 +17,7 @@ from portal.services.settings import ChangeSetting
 from portal.web.actor_names import name_actors
 from portal.web.commands import confirm, submit_form, units
 from portal.web.forms import ActionForm, text
+from portal.web.fresh_authentication import needs_fresh_authentication
 from portal.web.htmx import redirect_after_post, render_page, wants_fragment
 from portal.web.queries import audit_filters, page_request
 
@@ -29,6 +30,7 @@ def settings():
 
 
 @bp.route("/settings/<name>", methods=["GET", "POST"])
+@needs_fresh_authentication("change a secret setting", when=lambda name: name in CATALOG and CATALOG[name].secret)
 def setting_edit(name: str):
     if name not in CATALOG:
         abort(404)
@@ -50,6 +52,7 @@ def setting_edit(name: str):
 
 
 @bp.route("/settings/<name>/reveal", methods=["POST"])
+@needs_fresh_authentication("reveal a secret", cancel="dashboard.settings")
 def setting_reveal(name: str):
     """Show a secret once; the reveal is audited before the value leaves the server."""
     if name not in CATALOG or not CATALOG[name].secret:
@@ -95,6 +98,7 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
+@needs_fresh_authentication("create a staff user")
 def user_new():
     form = UserForm()
 
@@ -113,6 +117,7 @@ def user_new():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@needs_fresh_authentication("change a staff user")
 def user_edit(user_id: int):
     user = data_access.user_by_id(user_id)
     if user is None or not user.staff:

@@ -18,6 +18,7 @@ from portal.services.money.commands import AdjustWallet
 from portal.web.actor_names import name_actors
 from portal.web.commands import confirm, submit_form
 from portal.web.forms import amount_from, phone_from, text
+from portal.web.fresh_authentication import needs_fresh_authentication
 from portal.web.htmx import render_page
 from portal.web.queries import agent_filters, page_request
 
@@ -161,6 +162,7 @@ def agent_login(agent_id: int):
 
 
 @bp.route("/agents/<int:agent_id>/adjust", methods=["GET", "POST"])
+@needs_fresh_authentication("adjust a wallet")
 def wallet_adjust(agent_id: int):
     agent = _agent_or_404(agent_id)
     form = AdjustmentForm()

@@ -12,6 +12,7 @@ from portal.services.feature_flags import ChangeFlag
 from portal.web.actor_names import name_actors
 from portal.web.commands import confirm, submit_form
 from portal.web.forms import text
+from portal.web.fresh_authentication import needs_fresh_authentication
 
 
 @bp.route("/flags")
@@ -51,6 +52,7 @@ def flag_edit(name: str):
 
 
 @bp.route("/flags/financial_orchestrator/switch", methods=["GET", "POST"])
+@needs_fresh_authentication("turn the money kill switch")
 def flag_switch():
     """Pause or resume every money command: a deliberate act, confirmed, with a reason everyone is shown."""
     view = next(flag for flag in data_access.flag_views() if flag.definition.name == FINANCIAL_ORCHESTRATOR)

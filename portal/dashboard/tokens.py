@@ -12,6 +12,7 @@ from portal.models.base import utcnow
 from portal.services.api_tokens import CreateApiToken, RevokeApiToken, new_secret
 from portal.web.commands import confirm, run, show_refusal, submit_action
 from portal.web.forms import ActionForm, text
+from portal.web.fresh_authentication import needs_fresh_authentication
 
 
 @bp.route("/tokens")
@@ -20,6 +21,7 @@ def tokens():
 
 
 @bp.route("/tokens/new", methods=["GET", "POST"])
+@needs_fresh_authentication("create an API token")
 def token_new():
     form = ApiTokenForm()
     status = 200
@@ -51,6 +53,7 @@ def _agent_id(form: ApiTokenForm) -> int | None:
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
+@needs_fresh_authentication("revoke an API token")
 def token_revoke(token_id: int):
     """GET asks first (what revoking does); POST revokes."""
     token = data_access.api_token(token_id)

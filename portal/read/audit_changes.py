@@ -79,6 +79,10 @@ VERBS = {
     "export": "Exported", "rotate": "Rotated the key of", "retire": "Retired a key of",
     "ledger_violation": "Found a violation in",
     "end_session": "Ended a log-in session of", "end_other_sessions": "Ended the other log-in sessions of",
+    "reauthenticated": "Confirmed the identity of",
+    "reauthentication_refused": "Refused a re-authentication of",
+    "two_factor_passed": "Signed in with a second factor as", "two_factor_refused": "Refused a two-factor code of",
+    "recovery_code_used": "Used a recovery code of", "recovery_codes_made": "Made new recovery codes for",
 }  # fmt: skip
 
 #: Columns whose values are words joined by underscores (``partially_paid``), read with spaces.

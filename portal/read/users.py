@@ -128,3 +128,11 @@ class UserReadRepository:
             .limit(limit)
         )  # fmt: skip
         return [_record(row, current_token_hash) for row in rows]
+
+    def authenticated_at(self, token_hash: str) -> datetime | None:
+        """When the open log-in session with this token hash last proved who its person is; None if it has ended."""
+        return self.session.scalar(
+            sa.select(LoginSession.authenticated_at).where(
+                LoginSession.token_hash == token_hash, LoginSession.ended_at.is_(None)
+            )
+        )

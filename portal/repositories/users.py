@@ -39,6 +39,12 @@ class UserRepository(Repository[User]):
             )
         )
 
+    def login_session(self, token_hash: str) -> LoginSession | None:
+        """The open log-in session with this token hash, or None once it has ended."""
+        return self.session.scalar(
+            sa.select(LoginSession).where(LoginSession.token_hash == token_hash, LoginSession.ended_at.is_(None))
+        )
+
     def end_sessions(self, user_id: int, now: datetime, *, keep_token_hash: str | None = None) -> int:
         """End the user's open log-in sessions (all but one, when given); returns how many."""
         open_ones = [LoginSession.user_id == user_id, LoginSession.ended_at.is_(None)]

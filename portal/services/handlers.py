@@ -16,6 +16,7 @@ from portal.services import (
     invoicing,
     login_sessions,
     notifications,
+    reauthentication,
     rollout_steps,
     verification_runs,
 )
@@ -41,6 +42,7 @@ def command_handlers(key_provider: KeyProvider, recovery_key: bytes) -> Mapping[
         accounts.ChangePassword: accounts.change_password,
         login_sessions.EndLoginSession: login_sessions.end_login_session,
         login_sessions.EndOtherLoginSessions: login_sessions.end_other_login_sessions,
+        reauthentication.Reauthenticate: reauthentication.reauthenticate,
         appearance.SaveAppearance: appearance.save_appearance,
         appearance.RevertAppearance: appearance.revert_appearance,
         notifications.MarkNotificationsRead: notifications.mark_read,

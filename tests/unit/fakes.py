@@ -276,6 +276,10 @@ class FakeUsers(_FakeTable):
         self.uow.pending["login_session"][login.token_hash] = login
         return login
 
+    def login_session(self, token_hash: str) -> LoginSession | None:
+        login = {**self.store.rows["login_session"], **self.uow.pending["login_session"]}.get(token_hash)
+        return login if login is not None and login.ended_at is None else None
+
     def end_sessions(self, user_id: int, now: datetime, *, keep_token_hash: str | None = None) -> int:
         ended = [
             login
