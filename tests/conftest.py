@@ -91,8 +91,14 @@ def make_app(database_url: str, instance_path: Path, **overrides) -> Flask:
     return app
 
 
+#: The limiter as the session's shared apps left it, once one is built (see _one_limiter_store_per_app).
+_SHARED_LIMITER: dict = {}
+
+
 def migrated_app(database_url: str, instance_path: Path) -> Iterator[Flask]:
     app = make_app(database_url, instance_path)
+    _SHARED_LIMITER.clear()
+    _SHARED_LIMITER.update(limiter.__dict__)
     with app.app_context():
         upgrade()
     yield app
@@ -113,11 +119,16 @@ def postgres_app(postgres_databases, tmp_path_factory) -> Iterator[Flask]:
 @pytest.fixture(autouse=True)
 def _one_limiter_store_per_app():
     """Flask-Limiter keeps one store per process, the last app's: a test that builds an app with
-    another store (Redis, an unreachable one) must not leave it to the tests after it."""
+    another store (Redis, an unreachable one) must not leave it to the tests after it.
+
+    What comes back is the shared apps' limiter once one exists: the state from before the test would be an
+    uninitialised limiter when this test was the one that built the shared app, and every limit after it
+    would silently count nothing.
+    """
     saved = dict(limiter.__dict__)
     yield
     limiter.__dict__.clear()
-    limiter.__dict__.update(saved)
+    limiter.__dict__.update(_SHARED_LIMITER or saved)
 
 
 class _OneSessionPerTest(scoped_session):

@@ -27,6 +27,7 @@ from portal.services.two_factor import SecondFactor
 
 def command_handlers(key_provider: KeyProvider, recovery_key: bytes) -> Mapping[type[Command], Handler]:
     """The handler of every command, those that need a key (the key provider, recovery codes') bound to it."""
+    second_factor = SecondFactor(key_provider, recovery_key)
     return {
         **MONEY_HANDLERS,
         invoicing.CreateInvoice: invoicing.create_invoice,
@@ -42,7 +43,6 @@ def command_handlers(key_provider: KeyProvider, recovery_key: bytes) -> Mapping[
         accounts.ChangePassword: accounts.change_password,
         login_sessions.EndLoginSession: login_sessions.end_login_session,
         login_sessions.EndOtherLoginSessions: login_sessions.end_other_login_sessions,
-        reauthentication.Reauthenticate: reauthentication.reauthenticate,
         appearance.SaveAppearance: appearance.save_appearance,
         appearance.RevertAppearance: appearance.revert_appearance,
         notifications.MarkNotificationsRead: notifications.mark_read,
@@ -53,5 +53,6 @@ def command_handlers(key_provider: KeyProvider, recovery_key: bytes) -> Mapping[
         verification_runs.RecordVerification: verification_runs.record_verification,
         rollout_steps.MoveRollout: rollout_steps.move_rollout,
         ChangeSetting: SettingChanges(key_provider),
-        **SecondFactor(key_provider, recovery_key).handlers(),
+        **second_factor.handlers(),
+        reauthentication.Reauthenticate: reauthentication.Reauthentication(second_factor),
     }

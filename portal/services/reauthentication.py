@@ -18,7 +18,9 @@ from portal.commands.base import SECRET, Command, CommandResult, require_id
 from portal.domain import errors
 from portal.models import User
 from portal.persistence.protocols import UnitOfWork
+from portal.security import totp
 from portal.security.passwords import verify_password
+from portal.services.two_factor import SecondFactor
 
 MAX_PROOF_LENGTH = 1024
 MAX_PURPOSE_LENGTH = 200
@@ -31,18 +33,9 @@ class ProofRefused(errors.InputNotValid):
     default_field = "proof"
 
 
-def proof_label(user: User) -> str:
-    """What the person is asked for: their password (a person enrolled in two-factor may give a code instead)."""
-    return "Password"
-
-
-def proves_identity(uow: UnitOfWork, user: User, proof: str) -> bool:
-    """Whether ``proof`` proves that the person in this session is ``user``: for now their current password.
-
-    The one place a re-authentication's proof is judged: a second kind of proof (a two-factor code for an enrolled
-    user) is accepted here, and ``proof_label`` names it.
-    """
-    return verify_password(user.password_hash, proof)
+def proof_label(two_factor: bool) -> str:
+    """What the person is asked for: their password, or (with two-factor sign-in) a code from their app."""
+    return "Password or authenticator code" if two_factor else "Password"
 
 
 @dataclass(frozen=True)
@@ -77,20 +70,44 @@ class Reauthenticate(Command[Reauthenticated]):
         return f"To {self.purpose}" if self.purpose else None
 
 
-def reauthenticate(uow: UnitOfWork, command: Reauthenticate) -> Reauthenticated:
-    login = uow.users.login_session(command.token_hash)
-    user = uow.users.get(command.user_id)
-    if login is None or user is None or login.user_id != user.id:
-        raise errors.NotFound("This log-in has ended: log in again.")
-    label = proof_label(user).lower()
-    if not command.proof:
-        raise errors.InputNotValid(f"Enter your {label} to continue.", "proof")
-    if not proves_identity(uow, user, command.proof):
-        raise ProofRefused(f"That {label} is not correct.")
-    login.authenticated_at = uow.now
-    uow.record_event("reauthenticated", "User", str(user.id))
-    uow.flush()
-    return Reauthenticated(replayed=False, user_id=user.id)
+class Reauthentication:
+    """The handler of Reauthenticate, with the second factor that checks codes."""
+
+    def __init__(self, second_factor: SecondFactor) -> None:
+        self.second_factor = second_factor
+
+    def proves_identity(self, uow: UnitOfWork, user: User, proof: str) -> tuple[bool, str]:
+        """Whether ``proof`` proves that the person in this session is ``user``, and how: the one place it is judged.
+
+        Their current password; or, with two-factor sign-in, a code from their app (taken once, like at log-in)
+        or an unused recovery code.
+        """
+        if totp.six_digits(proof) is not None or totp.recovery_code(proof) is not None:
+            how = self.second_factor.check_code(uow, user, proof)
+            if how is not None:
+                return True, how
+        return verify_password(user.password_hash, proof), "password"
+
+    def __call__(self, uow: UnitOfWork, command: Reauthenticate) -> Reauthenticated:
+        login = uow.users.login_session(command.token_hash)
+        user = uow.users.get(command.user_id)
+        if login is None or user is None or login.user_id != user.id:
+            raise errors.NotFound("This log-in has ended: log in again.")
+        label = proof_label(self._has_two_factor(uow, user)).lower()
+        if not command.proof:
+            raise errors.InputNotValid(f"Enter your {label} to continue.", "proof")
+        proved, how = self.proves_identity(uow, user, command.proof)
+        if not proved:
+            raise ProofRefused(f"That {label} is not correct.")
+        login.authenticated_at = uow.now
+        uow.record_event("reauthenticated", "User", str(user.id), after={"with": how})
+        uow.flush()
+        return Reauthenticated(replayed=False, user_id=user.id)
+
+    @staticmethod
+    def _has_two_factor(uow: UnitOfWork, user: User) -> bool:
+        credential = uow.two_factor.get(user.id)
+        return credential is not None and credential.enrolled
 
 
 def record_refusal(units: Callable[[str, str | None], UnitOfWork], command: Reauthenticate) -> None:

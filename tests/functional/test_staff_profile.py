@@ -301,7 +301,7 @@ def test_in_production_the_session_cookie_is_bound_to_this_host_over_https(monke
     assert app.config["PORTAL_ENV"] == "production"
     with app.app_context():
         upgrade()
-        Factories(app, db.session()).user("admin", email="owner@example.com")
+        Factories(app, db.session()).user("viewer", email="owner@example.com")
     client = app.test_client()
     https = {"base_url": "https://portal.example", "headers": {"Referer": "https://portal.example/login"}}
     token = csrf_token_from(client.get("/login", **https).get_data(as_text=True))

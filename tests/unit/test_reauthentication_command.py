@@ -11,8 +11,10 @@ from portal.commands.runner import CommandRunner
 from portal.domain import errors
 from portal.models import User
 from portal.models.user import LoginSession
+from portal.security.key_providers import LocalKeyRing
 from portal.security.passwords import hash_password
-from portal.services.reauthentication import ProofRefused, Reauthenticate, reauthenticate, record_refusal
+from portal.services.reauthentication import ProofRefused, Reauthenticate, Reauthentication, record_refusal
+from portal.services.two_factor import SecondFactor
 from tests.unit.fakes import FakeStore, FakeUnitOfWork
 
 PASSWORD = "the staff member's password"
@@ -30,11 +32,16 @@ def store() -> FakeStore:
     return store
 
 
+@pytest.fixture
+def reauthenticate(tmp_path) -> Reauthentication:
+    return Reauthentication(SecondFactor(LocalKeyRing(tmp_path / "keyring.json"), b"recovery-key"))
+
+
 def _command(proof: str, token_hash: str = TOKEN_HASH) -> Reauthenticate:
     return Reauthenticate(idempotency_key="k", user_id=1, token_hash=token_hash, proof=proof, purpose="reveal a secret")
 
 
-def test_the_right_password_moves_this_sessions_moment_and_only_its(store):
+def test_the_right_password_moves_this_sessions_moment_and_only_its(store, reauthenticate):
     units: list[FakeUnitOfWork] = []
 
     def unit(command: str, reason: str | None) -> FakeUnitOfWork:
@@ -48,7 +55,7 @@ def test_the_right_password_moves_this_sessions_moment_and_only_its(store):
     assert store.opened == [("reauthenticate", "To reveal a secret")]
 
 
-def test_a_wrong_password_is_refused_on_the_proof_field_and_changes_nothing(store):
+def test_a_wrong_password_is_refused_on_the_proof_field_and_changes_nothing(store, reauthenticate):
     with FakeUnitOfWork(store, "reauthenticate") as uow, pytest.raises(ProofRefused) as refused:
         reauthenticate(uow, _command("a guess"))
     assert isinstance(refused.value, errors.InputNotValid) and refused.value.field == "proof"
@@ -56,13 +63,13 @@ def test_a_wrong_password_is_refused_on_the_proof_field_and_changes_nothing(stor
     assert store.rows["login_session"][TOKEN_HASH].authenticated_at == LOGGED_IN
 
 
-def test_an_empty_proof_asks_for_it_and_is_not_counted_as_a_wrong_one(store):
+def test_an_empty_proof_asks_for_it_and_is_not_counted_as_a_wrong_one(store, reauthenticate):
     with FakeUnitOfWork(store, "reauthenticate") as uow, pytest.raises(errors.InputNotValid) as refused:
         reauthenticate(uow, _command(""))
     assert not isinstance(refused.value, ProofRefused) and refused.value.field == "proof"
 
 
-def test_an_ended_session_or_another_persons_is_not_found(store):
+def test_an_ended_session_or_another_persons_is_not_found(store, reauthenticate):
     store.rows["login_session"]["b" * 64].ended_at = LOGGED_IN
     store.rows["login_session"]["c" * 64] = LoginSession(token_hash="c" * 64, user_id=2, authenticated_at=LOGGED_IN)
     for token_hash in ("b" * 64, "c" * 64, "d" * 64):
