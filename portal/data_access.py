@@ -39,6 +39,7 @@ from portal.read.summaries import AgentFinancialSummaryReadRepository, Financial
 from portal.read.users import LoginRecord, UserReadRepository, UserRow
 from portal.read.wallet_lines import WalletLine, WalletLinesReadRepository
 from portal.services.authentication import token_hash
+from portal.services.two_factor import enrolled
 
 
 @dataclass(frozen=True)
@@ -324,3 +325,8 @@ def open_logins(user_id: int, current_token: str | None) -> list[LoginRecord]:
 def session_authenticated_at(token: str) -> datetime | None:
     """When the log-in session holding ``token`` last proved who its person is (log-in or re-authentication)."""
     return UserReadRepository(db.session()).authenticated_at(token_hash(token))
+
+
+def two_factor_enrolled(user_id: int) -> bool:
+    """Whether the person signs in with a code from an authenticator app."""
+    return enrolled(db.session(), user_id)

@@ -238,6 +238,7 @@ def profile():
         lambda result: own_sessions.password_changed(result, url_for("agent_portal.profile")),
         "portal/profile.html", sessions=own_sessions.open_logins(),
         logins=data_access.recent_logins(current_user.id, current_user.session_token),
+        two_factor=data_access.two_factor_enrolled(current_user.id),
     )  # fmt: skip
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_login import current_user
 
+from portal import data_access
 from portal.dashboard.blueprint import bp
 from portal.web import own_sessions
 from portal.web.commands import submit_form
@@ -23,6 +25,7 @@ def profile():
         form, lambda: own_sessions.change_password(form),
         lambda result: own_sessions.password_changed(result, _profile_page()),
         "dashboard/profile.html", logins=own_sessions.open_logins(),
+        two_factor=data_access.two_factor_enrolled(current_user.id),
     )  # fmt: skip
 
 

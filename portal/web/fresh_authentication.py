@@ -25,11 +25,10 @@ from flask_login import current_user
 from portal import data_access
 from portal.commands.base import new_idempotency_key
 from portal.domain import errors
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.models.base import utcnow
 from portal.services.authentication import token_hash
 from portal.services.reauthentication import ProofRefused, Reauthenticate, proof_label, record_refusal
-from portal.services.two_factor import enrolled
 from portal.web.commands import run, units
 from portal.web.htmx import wants_fragment
 from portal.web.rate_limits import password_checks_of_this_account, seconds_to_wait, with_retry_after
@@ -112,7 +111,8 @@ def _ask(what: str, cancel: str | None, refusal: errors.DomainError | None = Non
     fragment = wants_fragment()
     address = request.full_path.rstrip("?")
     context = {
-        "what": what, "address": address, "fragment": fragment, "proof_label": proof_label(enrolled(db.session(), current_user.id)),
+        "what": what, "address": address, "fragment": fragment,
+        "proof_label": proof_label(data_access.two_factor_enrolled(current_user.id)),
         "carried": [(name, value) for name, value in request.form.items(multi=True) if name != PROOF],
         "cancel": url_for(cancel) if cancel else request.path,
         "field_id": "proof-" + re.sub(r"[^a-z0-9]+", "-", request.path.lower()).strip("-"),
