@@ -12,6 +12,20 @@ def register_commands(app: Flask) -> None:
     from portal.cli.seed import seed
     from portal.cli.settings import keys, settings
     from portal.cli.tokens import tokens
+    from portal.cli.users import users
 
-    for command in (seed, audit, ledger, summaries, commissions, settings, keys, notifications, tokens, flags, rollout):
+    for command in (
+        seed,
+        audit,
+        ledger,
+        summaries,
+        commissions,
+        settings,
+        keys,
+        notifications,
+        tokens,
+        flags,
+        rollout,
+        users,
+    ):
         app.cli.add_command(command)

@@ -83,6 +83,7 @@ VERBS = {
     "reauthentication_refused": "Refused a re-authentication of",
     "two_factor_passed": "Signed in with a second factor as", "two_factor_refused": "Refused a two-factor code of",
     "recovery_code_used": "Used a recovery code of", "recovery_codes_made": "Made new recovery codes for",
+    "two_factor_reset": "Reset two-factor sign-in of",
 }  # fmt: skip
 
 #: Columns whose values are words joined by underscores (``partially_paid``), read with spaces.

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from portal.commands.base import SECRET, Command, CommandResult, require_id
+from portal.commands.base import SECRET, Command, CommandResult, require_id, require_reason
 from portal.domain import errors
 from portal.models import Notification, TwoFactorCredential, User
 from portal.models.notification import Audience
@@ -93,6 +93,25 @@ class RemoveTwoFactor(Command[TwoFactorChanged]):
 
     user_id: int
     code: str = field(metadata=SECRET)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResetTwoFactor(Command[TwoFactorChanged]):
+    """An operator's answer to a lost phone and lost recovery codes: forget the second factor, end every session.
+
+    The person signs in with their password next and, where their role requires it, enrols again at once.
+    """
+
+    name = "reset_two_factor"
+    result_type = TwoFactorChanged
+
+    email: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._set("email", (self.email or "").strip().lower())
+        self._set("reason", require_reason(self.reason))
 
 
 def _sealed_name(user_id: int) -> str:
@@ -213,6 +232,22 @@ class SecondFactor:
         uow.flush()
         return TwoFactorChanged(replayed=False, user_id=user.id, enrolled=False, recovery_codes_left=0)
 
+    def reset(self, uow: UnitOfWork, command: ResetTwoFactor) -> TwoFactorChanged:
+        user = uow.users.by_email(command.email)
+        if user is None:
+            raise errors.NotFound(f"There is no log-in for {command.email}.")
+        if uow.two_factor.get(user.id) is None:
+            raise errors.InputNotValid(f"{command.email} has no two-factor sign-in to reset.")
+        uow.two_factor.remove(user.id)
+        ended = uow.users.end_sessions(user.id, uow.now)
+        _tell(uow, user, "two_factor_reset", "Two-factor sign-in was reset",
+              f"An administrator reset two-factor sign-in for {user.email} ({command.reason}); every session was "
+              "ended. Sign in with your password and set up your app again. If you did not ask for this, contact "
+              "your administrator at once.")  # fmt: skip
+        uow.record_event("two_factor_reset", "User", str(user.id), after={"sessions_ended": ended})
+        uow.flush()
+        return TwoFactorChanged(replayed=False, user_id=user.id, enrolled=False, recovery_codes_left=0)
+
     def _replace_codes(self, uow: UnitOfWork, user: User, codes: tuple[str, ...]) -> None:
         plain = [totp.recovery_code(code) for code in codes]
         if len(plain) != totp.RECOVERY_CODES or None in plain or len(set(plain)) != len(plain):
@@ -228,6 +263,7 @@ class SecondFactor:
             ConfirmTwoFactor: self.confirm,
             RenewRecoveryCodes: self.renew_codes,
             RemoveTwoFactor: self.remove,
+            ResetTwoFactor: self.reset,
         }
 
 

@@ -156,3 +156,24 @@ def test_a_secret_being_enrolled_is_rotated_too(app, client, db_session, demo):
     admin = db_session.scalar(sa.select(User).where(User.email == ADMIN_EMAIL))
     assert db_session.get(TwoFactorCredential, admin.id).pending_key_version == newest
     assert "two-factor-secret" in client.get(page).get_data(as_text=True), "the pending key still opens"
+
+
+def test_an_operator_resets_a_lost_phone_from_the_command_line(app, client, db_session, demo, phone):
+    log_in_as(client, "admin")
+    enrol(client, phone)
+    run = app.test_cli_runner().invoke
+    refused = run(args=["users", "reset-two-factor", ADMIN_EMAIL])
+    assert refused.exit_code != 0 and "--reason" in refused.output
+    unknown = run(args=["users", "reset-two-factor", "nobody@example.com", "--reason", "Ticket 12"])
+    assert unknown.exit_code == 1 and "There is no log-in for nobody@example.com" in unknown.output
+    done = run(args=["users", "reset-two-factor", ADMIN_EMAIL.upper(), "--reason", "Lost phone, ticket 12"])
+    assert done.exit_code == 0, done.output
+    admin_id = db_session.scalar(sa.select(User.id).where(User.email == ADMIN_EMAIL))
+    db_session.expire_all()
+    assert db_session.get(TwoFactorCredential, admin_id) is None
+    assert client.get("/dashboard/").status_code == 302, "every session of theirs was ended"
+    event = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "two_factor_reset")).one()
+    assert event.reason == "Lost phone, ticket 12" and event.actor == "system:cli"
+    again = run(args=["users", "reset-two-factor", ADMIN_EMAIL, "--reason", "Ticket 12"])
+    assert again.exit_code == 1 and "has no two-factor sign-in to reset" in again.output
+    assert log_in_with_password(client, ADMIN_EMAIL, ADMIN_PASSWORD).headers["Location"].endswith("/dashboard/")
