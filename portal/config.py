@@ -158,7 +158,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "TWO_FACTOR_REQUIRED_ROLES": env.get(
             "TWO_FACTOR_REQUIRED_ROLES", "admin, finance" if portal_env == "production" else ""
         ),
-        "TWO_FACTOR_LIMIT_PER_ACCOUNT": env.get("TWO_FACTOR_LIMIT_PER_ACCOUNT", "5 per minute"),
+        "TWO_FACTOR_LIMIT_PER_ACCOUNT": env.get("TWO_FACTOR_LIMIT_PER_ACCOUNT", "5 per minute; 30 per hour"),
         "TWO_FACTOR_PENDING_MINUTES": int(env.get("TWO_FACTOR_PENDING_MINUTES", "5")),
         "TWO_FACTOR_ISSUER": env.get("TWO_FACTOR_ISSUER", "Agent Portal"),
         "PHONE_REGION": phone_region(env.get("PHONE_REGION", "")),

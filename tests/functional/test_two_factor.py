@@ -228,6 +228,7 @@ def test_required_roles_default_by_environment():
 
     assert load_config("/tmp", {"PORTAL_ENV": "production"})["TWO_FACTOR_REQUIRED_ROLES"] == "admin, finance"
     assert load_config("/tmp", {})["TWO_FACTOR_REQUIRED_ROLES"] == ""
+    assert load_config("/tmp", {})["TWO_FACTOR_LIMIT_PER_ACCOUNT"] == "5 per minute; 30 per hour"
 
 
 @pytest.mark.parametrize(
