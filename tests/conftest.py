@@ -129,6 +129,9 @@ def _one_limiter_store_per_app():
     yield
     limiter.__dict__.clear()
     limiter.__dict__.update(_SHARED_LIMITER or saved)
+    # Counts do not carry over either: a test that lowered a limit must not leave it spent for the next one.
+    if limiter.__dict__.get("_storage") is not None:
+        limiter.reset()
 
 
 class _OneSessionPerTest(scoped_session):

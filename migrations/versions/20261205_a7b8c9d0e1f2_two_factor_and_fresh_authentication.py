@@ -32,6 +32,8 @@ def upgrade():
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("pending_ciphertext", sa.Text(), nullable=True),
         sa.Column("pending_key_version", sa.String(length=80), nullable=True),
+        sa.Column("pending_session_hash", sa.String(length=64), nullable=True),
+        sa.Column("pending_since", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_step", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

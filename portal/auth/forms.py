@@ -26,4 +26,5 @@ class CodeForm(FlaskForm):
     code = StringField(
         "Code from your authenticator app",
         validators=[DataRequired("Enter the six-digit code your app shows, or a recovery code."), fits(40)],
+        render_kw={"autocapitalize": "off", "spellcheck": "false"},
     )

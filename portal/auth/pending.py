@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import current_app, session
 
@@ -18,6 +19,8 @@ _KEY = "two_factor_pending"
 class PendingLogIn:
     user_id: int
     next_url: str | None
+    #: When the password was right: a log-in opened since then has spent it (a copied cookie opens no second one).
+    since: datetime
 
 
 def await_code(user_id: int, next_url: str | None) -> None:
@@ -31,7 +34,15 @@ def pending_log_in() -> PendingLogIn | None:
     pending = session.get(_KEY)
     if not isinstance(pending, dict) or not isinstance(pending.get("user"), int):
         return None
-    if time.time() - float(pending.get("at", 0)) > current_app.config["TWO_FACTOR_PENDING_MINUTES"] * 60:
+    at = pending.get("at")
+    if (
+        not isinstance(at, int | float)
+        or not 0 <= time.time() - at <= current_app.config["TWO_FACTOR_PENDING_MINUTES"] * 60
+    ):
         session.pop(_KEY, None)
         return None
-    return PendingLogIn(pending["user"], pending.get("next"))
+    return PendingLogIn(pending["user"], pending.get("next"), datetime.fromtimestamp(at, UTC))
+
+
+def forget_pending() -> None:
+    session.pop(_KEY, None)

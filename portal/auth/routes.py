@@ -12,7 +12,7 @@ from flask_login import current_user, login_user, logout_user
 from portal.auth.blueprint import bp
 from portal.auth.branding import login_branding
 from portal.auth.forms import CodeForm, LoginForm
-from portal.auth.pending import await_code, pending_log_in
+from portal.auth.pending import await_code, forget_pending, pending_log_in
 from portal.auth.sessions import home_for, login_page_for
 from portal.extensions import db, limiter
 from portal.models import User
@@ -28,7 +28,7 @@ from portal.services.authentication import (
     log_out,
 )
 from portal.services.running import second_factor
-from portal.services.two_factor import WRONG_CODE, audit_refused_code, enrolled, required_for
+from portal.services.two_factor import CODE_GUESSES, WRONG_CODE, audit_refused_code, enrolled, required_for
 from portal.web.commands import units
 from portal.web.rate_limits import seconds_to_wait, with_retry_after
 from portal.web.redirects import safe_next
@@ -136,7 +136,6 @@ def _after_password(user: User, password: str, slug: str | None) -> ResponseRetu
     session.clear()
     login_user(user)
     if must_enrol:
-        flash("Your role signs in with a second factor: set up an authenticator app to continue.", "info")
         return redirect(url_for("dashboard.profile_two_factor"), code=303)
     return redirect(next_url or home_for(user), code=303)
 
@@ -157,9 +156,9 @@ def codes_refused_for_now(limit: RequestLimit) -> Response:
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @bp.route("/portal/<slug>/login/code", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["TWO_FACTOR_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_pending_account,
-    deduct_when=_refused, on_breach=codes_refused_for_now,
+@limiter.shared_limit(
+    lambda: current_app.config["TWO_FACTOR_LIMIT_PER_ACCOUNT"], scope=CODE_GUESSES, methods=["POST"],
+    key_func=_pending_account, deduct_when=_refused, on_breach=codes_refused_for_now,
 )  # fmt: skip
 def login_code(slug: str | None = None):
     """The log-in's second step: the code from the app (or a recovery code), once the password was right."""
@@ -170,7 +169,14 @@ def login_code(slug: str | None = None):
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
-        user = log_in_with_code(db.session(), second_factor(), pending.user_id, form.code.data or "", _context())
+        try:
+            user = log_in_with_code(
+                db.session(), second_factor(), pending.user_id, form.code.data or "", _context(), pending.since
+            )
+        except LoginRefused as spent:
+            forget_pending()
+            flash(str(spent), "info")
+            return redirect(url_for("auth.login", slug=slug), code=303)
         if user is not None:
             session.clear()
             login_user(user)

@@ -30,7 +30,9 @@ def settings():
 
 
 @bp.route("/settings/<name>", methods=["GET", "POST"])
-@needs_fresh_authentication("change a secret setting", when=lambda name: name in CATALOG and CATALOG[name].secret)
+@needs_fresh_authentication(
+    "change a secret or sign-in setting", when=lambda name: name in CATALOG and CATALOG[name].sensitive
+)
 def setting_edit(name: str):
     if name not in CATALOG:
         abort(404)

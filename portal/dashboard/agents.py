@@ -142,6 +142,7 @@ def agent_status(agent_id: int):
 
 
 @bp.route("/agents/<int:agent_id>/login", methods=["GET", "POST"])
+@needs_fresh_authentication("create a log-in for an agent")
 def agent_login(agent_id: int):
     agent = _agent_or_404(agent_id)
     form = AgentLoginForm()

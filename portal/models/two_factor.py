@@ -10,7 +10,7 @@ accepted once, and never one older than that.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,11 +37,22 @@ class TwoFactorCredential(TimestampMixin, Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pending_ciphertext: Mapped[str | None] = mapped_column(sa.Text)
     pending_key_version: Mapped[str | None] = mapped_column(sa.String(80))
+    #: The log-in session that began the enrolment (its token's hash), and when: only it may finish it, and soon.
+    pending_session_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     @property
     def enrolled(self) -> bool:
         return self.confirmed_at is not None
+
+    def pending_for(self, session_hash: str | None, now: datetime, within: timedelta) -> bool:
+        """Whether a secret being enrolled waits for this log-in session, begun less than ``within`` ago."""
+        return (
+            self.pending_ciphertext is not None and session_hash is not None
+            and self.pending_session_hash == session_hash
+            and self.pending_since is not None and now - self.pending_since <= within
+        )  # fmt: skip
 
 
 class RecoveryCode(Base):

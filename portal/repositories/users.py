@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from portal.models import Agent, LoginSession, User
+from portal.models import Agent, LoginSession, TwoFactorCredential, User
 from portal.repositories.base import Repository, changed_rows
 
 
@@ -36,6 +36,25 @@ class UserRepository(Repository[User]):
                 sa.update(LoginSession)
                 .where(LoginSession.token_hash == token_hash, LoginSession.user_id == user_id)
                 .values(must_enrol_two_factor=False, authenticated_at=now)
+            )
+        )
+
+    def require_enrolment(self, roles: list[str]) -> int:
+        """Open sessions of people in ``roles`` without a second factor may only enrol from now on; sessions of
+        everyone else are free of that again. Returns how many sessions must enrol."""
+        enrolled = sa.select(TwoFactorCredential.user_id).where(TwoFactorCredential.confirmed_at.is_not(None))
+        must = sa.select(User.id).where(User.role.in_(roles), User.id.not_in(enrolled))
+        open_ones = LoginSession.ended_at.is_(None)
+        self.session.execute(
+            sa.update(LoginSession)
+            .where(open_ones, LoginSession.must_enrol_two_factor.is_(True), LoginSession.user_id.not_in(must))
+            .values(must_enrol_two_factor=False)
+        )
+        return changed_rows(
+            self.session.execute(
+                sa.update(LoginSession)
+                .where(open_ones, LoginSession.user_id.in_(must))
+                .values(must_enrol_two_factor=True)
             )
         )
 

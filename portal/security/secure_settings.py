@@ -29,6 +29,8 @@ from portal.security.envelope import Envelope, open_envelope
 from portal.security.key_providers import KeyProvider
 
 SECRET_MASK = "••••••••"
+#: The staff roles that must sign in with a second factor.
+TWO_FACTOR_REQUIRED_ROLES = "two_factor_required_roles"
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,15}")
 MAX_SECRET_LENGTH = 4096
 
@@ -107,10 +109,17 @@ class SettingDefinition:
     validate: Callable[[str], None] | None = None
     #: The configuration key whose value applies while the setting is unset (it differs by environment).
     default_config: str | None = None
+    #: It decides how people sign in: changing it needs a fresh proof of identity, like a secret.
+    guards_sign_in: bool = False
 
     @property
     def secret(self) -> bool:
         return self.kind == "secret"
+
+    @property
+    def sensitive(self) -> bool:
+        """Changing it needs a fresh re-authentication: a secret, or a rule of how people sign in."""
+        return self.secret or self.guards_sign_in
 
     @property
     def current_default(self) -> Any:
@@ -167,10 +176,10 @@ CATALOG: dict[str, SettingDefinition] = {
         ),
         SettingDefinition("smtp_password", "SMTP password", "secret", None, "Password of the SMTP user."),
         SettingDefinition(
-            "two_factor_required_roles", "Two-factor sign-in required for", "text", None,
+            TWO_FACTOR_REQUIRED_ROLES, "Two-factor sign-in required for", "text", None,
             "Staff roles that must sign in with an authenticator app code, separated by commas (admin, finance, "
             "viewer); empty makes it optional for everyone. Unset, the environment's default applies.",
-            optional=True, validate=_staff_roles, default_config="TWO_FACTOR_REQUIRED_ROLES",
+            optional=True, validate=_staff_roles, default_config="TWO_FACTOR_REQUIRED_ROLES", guards_sign_in=True,
         ),
         SettingDefinition(
             "payment_gateway_api_key", "Payment gateway API key", "secret", None,

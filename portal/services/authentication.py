@@ -171,15 +171,24 @@ def log_out(units: UnitOfWorkFactory, token: str) -> None:
         uow.commit()
 
 
+SPENT = "This sign-in was finished already, or its password step is too old: enter your password again."
+
+
 def log_in_with_code(
-    session: Session, second_factor: SecondFactor, user_id: int, code: str, context: LoginContext
-) -> User | None:
-    """The log-in's second step: a session when the code (or a recovery code) is right and not used before."""
+    session: Session, second_factor: SecondFactor, user_id: int, code: str, context: LoginContext,
+    password_at: datetime,
+) -> User | None:  # fmt: skip
+    """The log-in's second step: a session when the code (or a recovery code) is right and not used before.
+
+    A password step opens one session at most: once a log-in was opened after it, it is spent (LoginRefused).
+    """
     with log_in_units(session, user_id, context)("log_in") as uow:
         user = uow.users.get(user_id)
         agent = uow.agents.get(user.agent_id) if user is not None and user.agent_id else None
         if user is None or not can_sign_in(user, agent):
-            return None
+            raise LoginRefused(SPENT)
+        if user.last_login_at is not None and user.last_login_at >= password_at:
+            raise LoginRefused(SPENT)
         how = second_factor.check_code(uow, user, code)
         if how is None:
             return None

@@ -93,12 +93,14 @@ class Reauthentication:
         user = uow.users.get(command.user_id)
         if login is None or user is None or login.user_id != user.id:
             raise errors.NotFound("This log-in has ended: log in again.")
-        label = proof_label(self._has_two_factor(uow, user)).lower()
+        two_factor = self._has_two_factor(uow, user)
+        label = proof_label(two_factor).lower()
         if not command.proof:
             raise errors.InputNotValid(f"Enter your {label} to continue.", "proof")
         proved, how = self.proves_identity(uow, user, command.proof)
         if not proved:
-            raise ProofRefused(f"That {label} is not correct.")
+            once = " A code works once: wait for the next one." if two_factor else ""
+            raise ProofRefused(f"That {label} is not correct.{once}")
         login.authenticated_at = uow.now
         uow.record_event("reauthenticated", "User", str(user.id), after={"with": how})
         uow.flush()

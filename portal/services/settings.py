@@ -12,7 +12,7 @@ from portal.persistence.protocols import UnitOfWork
 from portal.read.actors import ActorName, named_from_string
 from portal.security.envelope import seal
 from portal.security.key_providers import KeyProvider
-from portal.security.secure_settings import definition_of
+from portal.security.secure_settings import TWO_FACTOR_REQUIRED_ROLES, definition_of, roles_in
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,9 @@ class SettingChanges:
         else:
             row.value, row.ciphertext, row.key_version = command.value, None, None
         uow.settings.put(row)
+        if command.setting == TWO_FACTOR_REQUIRED_ROLES:
+            # Sessions open already obey the new rule at once, not only at each person's next log-in.
+            uow.users.require_enrolment(roles_in(command.value or ""))
         uow.notifications.add(
             Notification(
                 audience=Audience.STAFF,

@@ -12,6 +12,7 @@ Every change is e-mailed to its person, and so is the use of a recovery code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,8 +26,12 @@ from portal.persistence.unit_of_work import UnitOfWorkFactory
 from portal.security import totp
 from portal.security.envelope import Envelope, open_envelope, seal
 from portal.security.key_providers import KeyProvider
-from portal.security.secure_settings import roles_in, setting_value
+from portal.security.secure_settings import TWO_FACTOR_REQUIRED_ROLES, roles_in, setting_value
 
+#: One budget of wrong codes per account, wherever they are typed: the log-in's code step and the profile's forms.
+CODE_GUESSES = "two-factor-codes"
+#: How long a secret being enrolled waits for its code.
+ENROLMENT_WINDOW = timedelta(minutes=15)
 WRONG_CODE = "That code is not right, or it was used already. Wait for the next code and try again."
 #: How a successful check was made.
 APP, RECOVERY = "app", "recovery code"
@@ -48,6 +53,8 @@ class BeginTwoFactorEnrolment(Command[TwoFactorChanged]):
 
     user_id: int
     current_code: str | None = field(default=None, metadata=SECRET)
+    #: The log-in session it is begun in (its token's hash): only that session may finish it.
+    session_token_hash: str | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -172,19 +179,28 @@ class SecondFactor:
         user = uow.users.require(command.user_id)
         credential = uow.two_factor.get(user.id)
         if credential is not None and credential.enrolled:
+            if not (command.current_code or "").strip():
+                raise errors.InputNotValid(
+                    "Enter a code from the app you use now (or a recovery code).", "current_code"
+                )
             self._require_code(uow, user, command.current_code, "current_code")
         if credential is None:
             credential = uow.two_factor.add(TwoFactorCredential(user_id=user.id))
         envelope = seal(self.provider, _sealed_name(user.id), totp.new_secret())
         credential.pending_ciphertext, credential.pending_key_version = envelope.serialise(), envelope.key_version
+        credential.pending_session_hash, credential.pending_since = command.session_token_hash, uow.now
         uow.flush()
         return _changed(uow, credential)
 
     def confirm(self, uow: UnitOfWork, command: ConfirmTwoFactor) -> TwoFactorChanged:
         user = uow.users.require(command.user_id)
         credential = uow.two_factor.get(user.id)
+        if credential is None or not credential.pending_for(command.session_token_hash, uow.now, ENROLMENT_WINDOW):
+            raise errors.InputNotValid(
+                "This set-up was begun in another session, or over 15 minutes ago: start it again here.", "code"
+            )
         pending = self.pending_secret(credential)
-        if credential is None or pending is None:
+        if pending is None:
             raise errors.InputNotValid("Start setting up two-factor sign-in first.", "code")
         step = totp.matching_step(pending, totp.six_digits(command.code) or "", uow.now)
         if step is None:
@@ -194,7 +210,8 @@ class SecondFactor:
             )
         again = credential.enrolled
         credential.ciphertext, credential.key_version = credential.pending_ciphertext, credential.pending_key_version
-        credential.pending_ciphertext = credential.pending_key_version = None
+        credential.pending_ciphertext = credential.pending_key_version = credential.pending_session_hash = None
+        credential.pending_since = None
         credential.confirmed_at = uow.now
         credential.last_step = max(step, credential.last_step or step)
         self._replace_codes(uow, user, command.recovery_codes)
@@ -275,7 +292,7 @@ def enrolled(session: Session, user_id: int) -> bool:
 
 def required_for(settings: Any, role: str) -> bool:
     """Whether the settings (``uow.settings`` or a settings repository) require two-factor for ``role``."""
-    return role in roles_in(setting_value(settings, "two_factor_required_roles") or "")
+    return role in roles_in(setting_value(settings, TWO_FACTOR_REQUIRED_ROLES) or "")
 
 
 def _tell(uow: UnitOfWork, user: User, kind: str, subject: str, body: str) -> None:

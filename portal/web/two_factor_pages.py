@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, make_response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_limiter import RequestLimit
 from flask_login import current_user
 from wtforms import StringField
 from wtforms.validators import DataRequired, Optional
@@ -20,11 +21,13 @@ from wtforms.validators import DataRequired, Optional
 from portal.commands.base import Command
 from portal.domain import errors
 from portal.extensions import db, limiter
+from portal.models.base import utcnow
 from portal.read.two_factor import two_factor_state
 from portal.security.totp import new_recovery_codes
 from portal.services.authentication import token_hash
 from portal.services.running import second_factor
 from portal.services.two_factor import (
+    CODE_GUESSES,
     BeginTwoFactorEnrolment,
     ConfirmTwoFactor,
     RemoveTwoFactor,
@@ -35,6 +38,7 @@ from portal.services.two_factor import (
 from portal.web.commands import run, show_refusal, units
 from portal.web.forms import IdempotentForm, fits, text
 from portal.web.htmx import redirect_after_post
+from portal.web.rate_limits import seconds_to_wait, with_retry_after
 
 CODE_HINT = "The six-digit code your app shows now, or one of your recovery codes."
 
@@ -45,7 +49,19 @@ class BeginForm(IdempotentForm):
 
 class CodeActionForm(IdempotentForm):
     code = StringField(
-        "Code from your app", validators=[DataRequired("Enter the six-digit code your app shows."), fits(40)]
+        "Code from your app",
+        validators=[DataRequired("Enter the six-digit code your app shows."), fits(40)],
+        render_kw={"autocapitalize": "off", "spellcheck": "false"},
+    )
+
+
+class ConfirmForm(IdempotentForm):
+    """The new app's first code: six digits only, so a phone shows its number pad."""
+
+    code = StringField(
+        "Code from your app",
+        validators=[DataRequired("Enter the six-digit code your app shows."), fits(40)],
+        render_kw={"inputmode": "numeric", "pattern": "[0-9 ]*"},
     )
 
 
@@ -60,6 +76,11 @@ class Area:
         return url_for(f"{self.blueprint}.profile_two_factor{'_' + action if action else ''}")
 
 
+def _this_session() -> str | None:
+    token = current_user.session_token
+    return token_hash(token) if token else None
+
+
 def _code_checks_of_this_account() -> str:
     return f"two-factor:{current_user.id}"
 
@@ -68,26 +89,53 @@ def _refused(response: Response) -> bool:
     return response.status_code == 422
 
 
+#: blueprint name → the layout its two-factor pages are rendered in
+_LAYOUTS: dict[str, str] = {}
+
+
+def _codes_refused_for_now(limit: RequestLimit) -> Response:
+    """The page again, saying how long to wait (429 with Retry-After)."""
+    wait = seconds_to_wait(limit)
+    area = Area(request.blueprint or "", _LAYOUTS.get(request.blueprint or "", "base.html"))
+    form = CodeActionForm(formdata=None)
+    form.form_errors.append(f"Too many codes tried. Wait {wait} seconds, then try again.")
+    first = ConfirmForm(formdata=None)
+    first.form_errors = form.form_errors
+    body = _html(area, begin_form=_begin_refused(wait), confirm_form=first, renew_form=form, remove_form=form)
+    return with_retry_after(make_response(body, 429), wait)
+
+
+def _begin_refused(wait: int) -> BeginForm:
+    form = BeginForm(formdata=None)
+    form.form_errors.append(f"Too many codes tried. Wait {wait} seconds, then try again.")
+    return form
+
+
 def limit_codes(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Codes typed on these pages count against the person's own code limit, like at log-in."""
-    return limiter.limit(
-        lambda: current_app.config["TWO_FACTOR_LIMIT_PER_ACCOUNT"], methods=["POST"],
-        key_func=_code_checks_of_this_account, deduct_when=_refused,
+    """Codes typed on these pages share the person's one budget of wrong codes with the log-in's code step."""
+    return limiter.shared_limit(
+        lambda: current_app.config["TWO_FACTOR_LIMIT_PER_ACCOUNT"], scope=CODE_GUESSES, methods=["POST"],
+        key_func=_code_checks_of_this_account, deduct_when=_refused, on_breach=_codes_refused_for_now,
     )(view)  # fmt: skip
 
 
 def page(area: Area, status: int = 200, **forms: IdempotentForm) -> ResponseReturnValue:
     """The two-factor page: its state, and each form (the one just sent, with its refusal, where given)."""
-    state = two_factor_state(db.session(), second_factor(), current_user, current_app.config["TWO_FACTOR_ISSUER"])
+    return _html(area, **forms), status
+
+
+def _html(area: Area, **forms: IdempotentForm) -> str:
+    issuer = current_app.config["TWO_FACTOR_ISSUER"]
+    state = two_factor_state(db.session(), second_factor(), current_user, issuer, _this_session(), utcnow())
     context = {
         "begin_form": forms.get("begin_form") or BeginForm(formdata=None),
-        "confirm_form": forms.get("confirm_form") or CodeActionForm(formdata=None),
+        "confirm_form": forms.get("confirm_form") or ConfirmForm(formdata=None),
         "renew_form": forms.get("renew_form") or CodeActionForm(formdata=None),
         "remove_form": forms.get("remove_form") or CodeActionForm(formdata=None),
     }
     return render_template(
         "two_factor/manage.html", layout=area.layout, area=area, state=state, code_hint=CODE_HINT, **context
-    ), status
+    )
 
 
 def _attempt(
@@ -110,6 +158,7 @@ def begin(area: Area) -> ResponseReturnValue:
     form = BeginForm()
     result = _attempt(area, form, "begin_form", lambda: BeginTwoFactorEnrolment(
         idempotency_key=form.key, user_id=current_user.id, current_code=text(form.current_code) or None,
+        session_token_hash=_this_session(),
     ))  # fmt: skip
     if not isinstance(result, TwoFactorChanged):
         return result
@@ -123,12 +172,11 @@ def _recovery_codes_page(area: Area, result: TwoFactorChanged, codes: tuple[str,
 
 
 def confirm(area: Area) -> ResponseReturnValue:
-    form = CodeActionForm()
+    form = ConfirmForm()
     codes = new_recovery_codes()
-    token = current_user.session_token
     result = _attempt(area, form, "confirm_form", lambda: ConfirmTwoFactor(
         idempotency_key=form.key, user_id=current_user.id, code=text(form.code), recovery_codes=codes,
-        session_token_hash=token_hash(token) if token else None,
+        session_token_hash=_this_session(),
     ))  # fmt: skip
     if not isinstance(result, TwoFactorChanged):
         return result
@@ -160,6 +208,7 @@ def remove(area: Area) -> ResponseReturnValue:
 def register(blueprint: Blueprint, layout: str) -> None:
     """Add the pages to ``blueprint`` under ``/profile/two-factor``, rendered in ``layout``."""
     area = Area(blueprint.name, layout)
+    _LAYOUTS[blueprint.name] = layout
     blueprint.add_url_rule("/profile/two-factor", "profile_two_factor", lambda: page(area))
     actions: dict[str, Callable[[Area], ResponseReturnValue]] = {
         "begin": begin, "confirm": confirm, "recovery_codes": renew, "remove": remove,

@@ -46,8 +46,13 @@ def _actions() -> list[Action]:
     return [
         Action("reveal", "reveal a secret", "/dashboard/settings/smtp_password/reveal", {}, "reveal_setting",
                done=200, replays=False),
-        Action("secret_setting", "change a secret setting", "/dashboard/settings/smtp_password",
+        Action("secret_setting", "change a secret or sign-in setting", "/dashboard/settings/smtp_password",
                {"value": "second-Mail-Secret-42"}, "change_setting"),
+        Action("sign_in_setting", "change a secret or sign-in setting", "/dashboard/settings/two_factor_required_roles",
+               {"value": "viewer"}, "change_setting"),
+        Action("agent_login", "create a log-in for an agent", "/dashboard/agents/{agent_id}/login",
+               {"email": "second@northwind.example", "full_name": "Second Login",
+                "password": "long enough password"}, "create_agent_login"),
         Action("wallet_adjust", "adjust a wallet", "/dashboard/agents/{agent_id}/adjust",
                {"amount": "12.50", "reason": "Goodwill for the outage"}, "adjust_wallet"),
         Action("user_new", "create a staff user", "/dashboard/users/new",
@@ -140,7 +145,8 @@ def test_exactly_the_sensitive_actions_are_guarded(app):
     }  # fmt: skip
     assert guarded == {
         "dashboard.setting_reveal": "reveal a secret",
-        "dashboard.setting_edit": "change a secret setting",
+        "dashboard.setting_edit": "change a secret or sign-in setting",
+        "dashboard.agent_login": "create a log-in for an agent",
         "dashboard.wallet_adjust": "adjust a wallet",
         "dashboard.user_new": "create a staff user",
         "dashboard.user_edit": "change a staff user",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from portal.commands.base import new_idempotency_key
 from portal.models import AuditEvent, EmailOutbox, LoginSession, Notification, RecoveryCode, TwoFactorCredential, User
+from portal.models.base import utcnow
 from portal.persistence.context import Actor, CommandContext
 from portal.services.running import command_runner
 from portal.services.settings import ChangeSetting
@@ -250,3 +253,67 @@ def test_the_required_roles_setting_takes_staff_roles_only(
     assert answer.status_code == status, answer.get_data(as_text=True)
     if message:
         assert message in answer.get_data(as_text=True)
+
+
+def test_a_copied_password_step_opens_no_second_session(app, client, db_session, demo, phone):
+    secret, _codes = _enrolled_admin(client, phone)
+    log_in_with_password(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert send_code(client, phone.code(secret)).status_code == 303
+    spent = send_code(copy, phone.code(secret))
+    assert spent.status_code == 303 and spent.headers["Location"].endswith("/login")
+    assert copy.get("/dashboard/").status_code == 302, "the copied cookie opened nothing"
+
+
+def test_a_password_step_dated_in_the_future_is_not_believed(app, client, db_session, demo, phone):
+    import time
+
+    _enrolled_admin(client, phone)
+    with client.session_transaction() as cookie:
+        cookie["two_factor_pending"] = {"user": _admin(db_session).id, "at": time.time() + 3600, "next": None}
+    assert client.get("/login/code").headers["Location"].endswith("/login")
+
+
+def test_every_place_a_code_is_typed_shares_one_budget_of_wrong_codes(
+    app, client, db_session, demo, phone, monkeypatch
+):
+    secret, _codes = _enrolled_admin(client, phone)
+    log_in_with_password(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert send_code(client, phone.code(secret)).status_code == 303
+    monkeypatch.setitem(app.config, "TWO_FACTOR_LIMIT_PER_ACCOUNT", "3 per minute")
+    wrong = phone.wrong_code(secret)
+    profile = [client.post(f"{PAGE}/remove", data=form_of(client, PAGE, code=wrong)).status_code for _ in range(2)]
+    assert profile == [422, 422]
+    other = app.test_client()
+    log_in_with_password(other, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert [send_code(other, wrong).status_code for _ in range(2)] == [401, 429]
+    limited = client.post(f"{PAGE}/recovery-codes", data=form_of(client, PAGE, code=wrong))
+    assert limited.status_code == 429 and "Too many codes tried" in limited.get_data(as_text=True)
+
+
+def test_a_set_up_is_finished_only_in_the_session_that_began_it_and_only_soon(app, client, db_session, demo, phone):
+    log_in_as(client, "admin")
+    other = app.test_client()
+    log_in_as(other, "admin")
+    assert client.post(f"{PAGE}/begin", data=form_of(client, PAGE)).status_code == 303
+    secret = secret_on(client.get(PAGE).get_data(as_text=True))
+    assert "two-factor-secret" not in other.get(PAGE).get_data(as_text=True), "another session is not shown the key"
+    elsewhere = other.post(f"{PAGE}/confirm", data=form_of(other, PAGE, code=phone.code(secret)))
+    assert elsewhere.status_code == 422 and "begun in another session" in elsewhere.get_data(as_text=True)
+    db_session.execute(sa.update(TwoFactorCredential).values(pending_since=utcnow() - timedelta(minutes=16)))
+    db_session.commit()
+    late = client.post(f"{PAGE}/confirm", data=form_of(client, PAGE, code=phone.code(secret)))
+    assert late.status_code == 422 and "over 15 minutes ago" in late.get_data(as_text=True)
+    db_session.expire_all()
+    assert not db_session.get(TwoFactorCredential, _admin(db_session).id).enrolled
+
+
+def test_requiring_a_role_applies_to_its_sessions_open_already(app, client, db_session, demo):
+    log_in_as(client, "viewer")
+    assert client.get("/dashboard/agents").status_code == 200
+    _require(app, db_session, "viewer")
+    sent = client.get("/dashboard/agents")
+    assert sent.status_code == 303 and sent.headers["Location"].endswith(PAGE)
+    _require(app, db_session, "")
+    assert client.get("/dashboard/agents").status_code == 200, "no longer required: the session is free again"

@@ -253,6 +253,9 @@ class FakeUsers(_FakeTable):
         login.must_enrol_two_factor, login.authenticated_at = False, now
         return 1
 
+    def require_enrolment(self, roles: list[str]) -> int:
+        raise AssertionError("the unit tests change no sign-in rule")
+
     def login_session(self, token_hash: str) -> LoginSession | None:
         login = {**self.store.rows["login_session"], **self.uow.pending["login_session"]}.get(token_hash)
         return login if login is not None and login.ended_at is None else None
