@@ -20,11 +20,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.support.required import IN_CI
-
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "50" if IN_CI else "25"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
 SECRET = "schemathesis-secret-key-long-enough-for-hmac-01"
 
 
