@@ -19,7 +19,7 @@ test: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check portal tests e2e bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 4 --dist loadgroup --ignore=tests/fuzz $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 3 --dist loadgroup --ignore=tests/fuzz $(PYTEST_ARGS)
 	@# schemathesis against the live API, alone after the other suites (beside them, both ran slower on 2 cores).
 	$(BIN)/python -m pytest -s -p no:cacheprovider tests/fuzz
 
