@@ -18,12 +18,13 @@ from portal.models.base import utcnow
 ADMIN = ("admin@demo.example", "demo-admin-password")
 
 
-def _age_the_admins_sessions(app: Flask, minutes: int) -> None:
+def age_sessions(app: Flask, email: str, minutes: int) -> None:
+    """The person's open sessions last proved who they are ``minutes`` ago."""
     with app.app_context():
-        admin = db.session.scalar(sa.select(User.id).where(User.email == ADMIN[0]))
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == email))
         db.session.execute(
             sa.update(LoginSession)
-            .where(LoginSession.user_id == admin, LoginSession.ended_at.is_(None))
+            .where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
             .values(authenticated_at=utcnow() - timedelta(minutes=minutes))
         )
         db.session.commit()
@@ -37,7 +38,7 @@ def test_a_stale_log_in_confirms_it_is_you_in_place_then_the_secret_is_revealed(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("was saved")).to_be_visible()
 
-    _age_the_admins_sessions(live_app, 11)
+    age_sessions(live_app, ADMIN[0], 11)
     row = page.get_by_role("row").filter(has=page.locator("#value-smtp_password"))
     row.get_by_role("button", name="Reveal").click()
     cell = page.locator("#value-smtp_password")
@@ -53,7 +54,7 @@ def test_a_stale_log_in_confirms_it_is_you_in_place_then_the_secret_is_revealed(
 
 def test_a_stale_log_in_is_asked_on_a_page_that_fits_and_passes_axe_then_the_user_is_made(page: Page, live_app: Flask):
     log_in(page, *ADMIN)
-    _age_the_admins_sessions(live_app, 11)
+    age_sessions(live_app, ADMIN[0], 11)
     page.goto("/dashboard/users/new")
     page.get_by_label("E-mail").fill("reauth-e2e@ops.example")
     page.get_by_label("Name").fill("Asked Again")

@@ -7,14 +7,13 @@ import re
 import time
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Page, expect
 
 from e2e.page_crawl import _axe_violations, _overflow
+from e2e.test_reauthentication import age_sessions
 from portal.commands.base import new_idempotency_key
 from portal.extensions import db
-from portal.models import LoginSession, User
 from portal.models.base import utcnow
 from portal.persistence.context import Actor, CommandContext
 from portal.security.totp import STEP_SECONDS, code_at
@@ -31,18 +30,6 @@ def _admin_of_its_own(app: Flask) -> None:
             CreateStaffUser(idempotency_key=new_idempotency_key(), email=EMAIL, full_name="Tess Factor",
                             password=PASSWORD, role="admin")
         )  # fmt: skip
-        db.session.remove()
-
-
-def _age_sessions(app: Flask, minutes: int) -> None:
-    with app.app_context():
-        user_id = db.session.scalar(sa.select(User.id).where(User.email == EMAIL))
-        db.session.execute(
-            sa.update(LoginSession)
-            .where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
-            .values(authenticated_at=utcnow() - timedelta(minutes=minutes))
-        )
-        db.session.commit()
         db.session.remove()
 
 
@@ -98,7 +85,7 @@ def test_enrol_log_out_log_in_with_a_code_and_reveal_after_confirming_with_a_cod
     page.get_by_label("New secret value").fill("e2e-Two-Factor-Secret-5")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("was saved")).to_be_visible()
-    _age_sessions(live_app, 11)
+    age_sessions(live_app, EMAIL, 11)
     row = page.get_by_role("row").filter(has=page.locator("#value-smtp_password"))
     row.get_by_role("button", name="Reveal").click()
     # In place once htmx has started, or on a page of its own when the click came first: the same ask either way.
