@@ -24,7 +24,6 @@ from portal.extensions import db, limiter
 from portal.models.base import utcnow
 from portal.read.two_factor import two_factor_state
 from portal.security.totp import new_recovery_codes
-from portal.services.authentication import token_hash
 from portal.services.running import second_factor
 from portal.services.two_factor import (
     CODE_GUESSES,
@@ -38,6 +37,7 @@ from portal.services.two_factor import (
 from portal.web.commands import run, show_refusal, units
 from portal.web.forms import IdempotentForm, fits, text
 from portal.web.htmx import redirect_after_post
+from portal.web.own_sessions import this_session
 from portal.web.rate_limits import seconds_to_wait, with_retry_after
 
 CODE_HINT = "The six-digit code your app shows now, or one of your recovery codes."
@@ -77,8 +77,7 @@ class Area:
 
 
 def _this_session() -> str | None:
-    token = current_user.session_token
-    return token_hash(token) if token else None
+    return this_session() or None
 
 
 def _code_checks_of_this_account() -> str:
